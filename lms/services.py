@@ -1,0 +1,120 @@
+"""Writes for schools, people and classrooms, and the on-commit event broadcast."""
+
+from collections.abc import Iterable
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from lms.models import Classroom, ClassroomStudent, Membership, Role, School, User
+
+
+@transaction.atomic
+def school_create(*, name: str, slug: str) -> School:
+    school = School(name=name, slug=slug)
+    school.full_clean()
+    school.save()
+    return school
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    password: str | None = None,
+    email: str = "",
+    display_name: str = "",
+    first_name: str = "",
+    last_name: str = "",
+) -> User:
+    """Create a user; with no password the account cannot sign in until one is set."""
+    user = User(
+        username=username,
+        email=User.objects.normalize_email(email),
+        display_name=display_name,
+        first_name=first_name,
+        last_name=last_name,
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean()
+    user.save()
+    return user
+
+
+@transaction.atomic
+def membership_grant(*, user: User, school: School, role: str) -> Membership:
+    """Give `user` `role` in `school`; granting a role already held changes nothing."""
+    if role not in Role.values:
+        raise ValidationError({"role": _("Unknown role: %(role)s.") % {"role": role}})
+    membership, _created = Membership.objects.get_or_create(user=user, school=school, role=role)
+    return membership
+
+
+def _require_role(*, users: Iterable[User], school: School, role: str) -> None:
+    user_ids = {user.pk for user in users}
+    members = set(
+        Membership.objects.filter(school=school, role=role, user_id__in=user_ids).values_list(
+            "user_id", flat=True
+        )
+    )
+    outsiders = sorted(
+        user.username for user in users if user.pk in user_ids - members
+    )
+    if outsiders:
+        raise ValidationError(
+            _("Not a %(role)s of %(school)s: %(users)s.")
+            % {"role": Role(role).label, "school": school, "users": ", ".join(outsiders)}
+        )
+
+
+@transaction.atomic
+def classroom_create(
+    *, school: School, name: str, homeroom_teachers: Iterable[User] = ()
+) -> Classroom:
+    homeroom_teachers = list(homeroom_teachers)
+    _require_role(users=homeroom_teachers, school=school, role=Role.TEACHER)
+    classroom = Classroom(school=school, name=name)
+    classroom.full_clean()
+    classroom.save()
+    classroom.homeroom_teachers.set(homeroom_teachers)
+    return classroom
+
+
+@transaction.atomic
+def classroom_add_students(*, classroom: Classroom, students: Iterable[User]) -> list[User]:
+    """Seat students in a classroom; returns those who were not in it yet."""
+    students = list(students)
+    _require_role(users=students, school=classroom.school, role=Role.STUDENT)
+    seated = set(
+        ClassroomStudent.objects.filter(classroom=classroom).values_list("student_id", flat=True)
+    )
+    added = [student for student in students if student.pk not in seated]
+    ClassroomStudent.objects.bulk_create(
+        [ClassroomStudent(classroom=classroom, student=student) for student in added],
+        ignore_conflicts=True,
+    )
+    return added
+
+
+def user_group_name(user_id: int) -> str:
+    """The channel group that reaches every open page of one user."""
+    return f"user.{user_id}"
+
+
+def event_send_on_commit(*, group: str, event: str, payload: dict) -> None:
+    """
+    Broadcast `event` to a channel group once the current transaction commits, so that no
+    client hears of a change that was rolled back. Consumers receive it as a `broadcast` message.
+    """
+
+    def send():
+        async_to_sync(get_channel_layer().group_send)(
+            group, {"type": "broadcast", "event": event, "payload": payload}
+        )
+
+    transaction.on_commit(send)

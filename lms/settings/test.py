@@ -1,0 +1,39 @@
+"""Test settings: only what tests need differs from base.py."""
+
+import os
+
+# Tests run with DEBUG off, like production; they must not need a real secret.
+os.environ.setdefault("SECRET_KEY", "pathwise-test-secret-key-not-for-production-use-0123456789")
+
+from .base import *  # noqa: E402, F403
+from .base import REDIS_URL, env  # noqa: E402
+
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# The test client and the live test server speak plain HTTP.
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
+
+# No collectstatic before tests: serve straight from the finders.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}  # noqa: F405
+
+if REDIS_URL:
+    # Keep test keys apart from a development server sharing the same Redis.
+    CACHES["default"]["KEY_PREFIX"] = "pathwise-test"  # noqa: F405
+    CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = "pathwise-test:asgi"  # noqa: F405
+    CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TEST_QUEUE", default="pathwise-test")
+else:
+    # Without Redis, tests still go through a real worker thread, on Celery's in-memory transport.
+    CELERY_TASK_ALWAYS_EAGER = False
+    CELERY_RESULT_BACKEND = "cache+memory://"

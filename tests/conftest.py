@@ -1,0 +1,53 @@
+import os
+
+import pytest
+from django.conf import settings
+
+from lms.models import Role
+from tests.factories import ClassroomFactory, ClassroomStudentFactory, SchoolFactory, member
+
+
+def pytest_sessionstart(session):
+    """In CI the suite must run on the real PostgreSQL and Redis, never on the embedded stand-ins."""
+    if os.environ.get("PATHWISE_REQUIRE_REAL_SERVICES") != "1":
+        return
+    import redis
+
+    problems = []
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        problems.append("DATABASE_URL does not point at PostgreSQL")
+    if not settings.REDIS_URL:
+        problems.append("REDIS_URL is not set")
+    else:
+        try:
+            redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=3).ping()
+        except redis.RedisError as exc:
+            problems.append(f"Redis is unreachable at REDIS_URL: {exc}")
+    if problems:
+        pytest.exit("Real services required: " + "; ".join(problems), returncode=3)
+
+
+@pytest.fixture
+def school_world(db):
+    """
+    Two schools with a member of every role each, and a classroom per school with one student
+    of the two in it: the cast of the permission and isolation tests.
+    """
+    world = {}
+    for key in ("a", "b"):
+        school = SchoolFactory(slug=f"school-{key}", name=f"School {key.upper()}")
+        people = {role: member(school, role, username=f"{role}_{key}") for role in Role.values}
+        classmate = member(school, Role.STUDENT, username=f"classmate_{key}")
+        classroom = ClassroomFactory(school=school, name=f"Class {key.upper()}1")
+        classroom.homeroom_teachers.add(people[Role.TEACHER])
+        ClassroomStudentFactory(classroom=classroom, student=people[Role.STUDENT])
+        other_classroom = ClassroomFactory(school=school, name=f"Class {key.upper()}2")
+        ClassroomStudentFactory(classroom=other_classroom, student=classmate)
+        world[key] = {
+            "school": school,
+            "classroom": classroom,
+            "other_classroom": other_classroom,
+            "classmate": classmate,
+            **people,
+        }
+    return world

@@ -1,0 +1,34 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Variables that select services or modes; a subprocess starts from none of them.
+SETTINGS_VARIABLES = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "CELERY_BROKER_URL",
+    "CELERY_RESULT_BACKEND",
+    "EMAIL_URL",
+    "DJANGO_SETTINGS_MODULE",
+)
+
+
+def run_django(args: list[str], **env: str) -> subprocess.CompletedProcess:
+    """Run `python <args>` from the project root with base settings and exactly `env` set."""
+    clean = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
+    clean.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "lms.settings.base",
+            "ENV_FILE": str(ROOT / "does-not-exist.env"),
+            **env,
+        }
+    )
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120
+    )

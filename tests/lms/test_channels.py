@@ -1,0 +1,152 @@
+import uuid
+
+import pytest
+import pytest_asyncio
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.db import transaction
+from django.test import Client
+
+from lms.asgi import application
+from lms.consumers import CLOSE_UNAUTHENTICATED
+from lms.services import event_send_on_commit, user_group_name
+from tests.factories import UserFactory
+
+
+@pytest_asyncio.fixture
+async def channel_layer():
+    layer = get_channel_layer()
+    yield layer
+    if hasattr(layer, "close_pools"):  # channels_redis: release this event loop's connections
+        await layer.close_pools()
+
+
+@pytest.fixture
+def signed_in(transactional_db):
+    """A user and the cookie of their browser session."""
+    user = UserFactory()
+    client = Client()
+    client.force_login(user)
+    return user, client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def socket(path="/ws/events/", *, session=None, origin="http://testserver"):
+    headers = [(b"origin", origin.encode())] if origin else []
+    if session:
+        headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={session}".encode()))
+    return WebsocketCommunicator(application, path, headers=headers)
+
+
+def test_configured_layer_is_redis_when_redis_url_is_set():
+    expected = "RedisChannelLayer" if settings.REDIS_URL else "InMemoryChannelLayer"
+    assert type(get_channel_layer()).__name__ == expected
+
+
+@pytest.mark.asyncio
+async def test_group_message_round_trip_through_the_layer(channel_layer):
+    # given a channel in a group
+    group = f"test.{uuid.uuid4().hex}"
+    channel = await channel_layer.new_channel()
+    await channel_layer.group_add(group, channel)
+    # when a message is sent to the group
+    await channel_layer.group_send(group, {"type": "test.message", "text": "你好"})
+    # then the channel receives it
+    message = await channel_layer.receive(channel)
+    assert message == {"type": "test.message", "text": "你好"}
+    await channel_layer.group_discard(group, channel)
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_signed_in_user_receives_events_sent_to_their_group(signed_in, channel_layer):
+    user, session = signed_in
+    communicator = socket(session=session)
+    try:
+        connected, _ = await communicator.connect()
+        assert connected
+        # when an event is broadcast to the user's group after a commit
+        await database_sync_to_async(_send_after_commit)(user.pk)
+        # then the open socket receives it
+        assert await communicator.receive_json_from(timeout=5) == {
+            "type": "plan.updated",
+            "payload": {"items": 3},
+        }
+    finally:
+        await communicator.disconnect()
+
+
+def _send_after_commit(user_id):
+    with transaction.atomic():
+        event_send_on_commit(group=user_group_name(user_id), event="plan.updated", payload={"items": 3})
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_event_is_not_sent_when_the_transaction_rolls_back(signed_in, channel_layer):
+    user, session = signed_in
+    communicator = socket(session=session)
+    try:
+        assert (await communicator.connect())[0]
+        await database_sync_to_async(_send_then_roll_back)(user.pk)
+        assert await communicator.receive_nothing(timeout=0.5)
+    finally:
+        await communicator.disconnect()
+
+
+def _send_then_roll_back(user_id):
+    try:
+        with transaction.atomic():
+            event_send_on_commit(group=user_group_name(user_id), event="plan.updated", payload={})
+            raise RuntimeError("roll back")
+    except RuntimeError:
+        pass
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_anonymous_socket_is_closed():
+    communicator = socket()
+    connected, code = await communicator.connect()
+    assert not connected
+    assert code == CLOSE_UNAUTHENTICATED
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_socket_from_a_foreign_origin_is_refused(signed_in):
+    _, session = signed_in
+    communicator = socket(session=session, origin="https://evil.example")
+    connected, _ = await communicator.connect()
+    assert not connected
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_frames_from_the_client_get_an_error_and_the_socket_stays_open(
+    signed_in, channel_layer
+):
+    user, session = signed_in
+    communicator = socket(session=session)
+    try:
+        assert (await communicator.connect())[0]
+        for frame in ["not json", '{"type": "x"}', "x" * 100_000]:
+            await communicator.send_to(text_data=frame)
+            reply = await communicator.receive_json_from(timeout=5)
+            assert reply["type"] == "error"
+        # still usable
+        await channel_layer.group_send(
+            user_group_name(user.pk), {"type": "broadcast", "event": "ping", "payload": {}}
+        )
+        assert (await communicator.receive_json_from(timeout=5))["type"] == "ping"
+    finally:
+        await communicator.disconnect()
+
+
+def test_sync_code_can_broadcast_without_an_event_loop():
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.send)(channel, {"type": "x"})
+    assert async_to_sync(layer.receive)(channel) == {"type": "x"}
