@@ -16,9 +16,7 @@ from pathlib import Path
 def discover() -> list[str]:
     here = Path(__file__).parent
     return sorted(
-        info.name
-        for info in pkgutil.iter_modules([str(here)])
-        if not info.name.startswith("_")
+        info.name for info in pkgutil.iter_modules([str(here)]) if not info.name.startswith("_")
     )
 
 

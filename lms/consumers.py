@@ -2,7 +2,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from lms.services import user_group_name
 
-# Close codes in the 4000–4999 range are the application's own (RFC 6455 §7.4.2).
+# Close codes in the 4000-4999 range are the application's own (RFC 6455 §7.4.2).
 CLOSE_UNAUTHENTICATED = 4401
 
 

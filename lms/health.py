@@ -81,7 +81,7 @@ def run_checks(*, verbose: bool = False) -> tuple[bool, dict]:
         started = time.perf_counter()
         try:
             detail = check()
-        except Exception as exc:  # noqa: BLE001 — any failure means the service is down
+        except Exception as exc:
             error = f"{type(exc).__name__}: {exc}" if verbose else type(exc).__name__
             results[name] = {"status": "down", "error": error[:300]}
         else:

@@ -34,9 +34,7 @@ def scope_to_user_schools(
 def user_roles_in_school(*, user: User, school: School) -> set[str]:
     if not user.is_authenticated:
         return set()
-    return set(
-        Membership.objects.filter(user=user, school=school).values_list("role", flat=True)
-    )
+    return set(Membership.objects.filter(user=user, school=school).values_list("role", flat=True))
 
 
 def user_has_school_role(*, user: User, school: School, roles: tuple[str, ...] = ()) -> bool:
@@ -72,9 +70,7 @@ def classroom_list_for_user(*, user: User, school: School | None = None) -> Quer
         classrooms = classrooms.filter(school=school)
     return (
         classrooms.select_related("school")
-        .prefetch_related(
-            Prefetch("homeroom_teachers", queryset=User.objects.order_by("username"))
-        )
+        .prefetch_related(Prefetch("homeroom_teachers", queryset=User.objects.order_by("username")))
         .annotate(student_count=Count("seats", distinct=True))
         .order_by("school__name", "name")
     )
@@ -89,6 +85,6 @@ def school_member_counts(*, user: User, school: School) -> dict[str, int]:
         .values("role")
         .annotate(count=Count("user", distinct=True))
     )
-    counts = {role: 0 for role in Role.values}
+    counts = dict.fromkeys(Role.values, 0)
     counts.update({row["role"]: row["count"] for row in rows})
     return counts

@@ -62,9 +62,7 @@ def _require_role(*, users: Iterable[User], school: School, role: str) -> None:
             "user_id", flat=True
         )
     )
-    outsiders = sorted(
-        user.username for user in users if user.pk in user_ids - members
-    )
+    outsiders = sorted(user.username for user in users if user.pk in user_ids - members)
     if outsiders:
         raise ValidationError(
             _("Not a %(role)s of %(school)s: %(users)s.")

@@ -8,7 +8,7 @@ from tests.factories import ClassroomFactory, ClassroomStudentFactory, SchoolFac
 
 
 def pytest_sessionstart(session):
-    """In CI the suite must run on the real PostgreSQL and Redis, never on the embedded stand-ins."""
+    """In CI the suite runs on the real PostgreSQL and Redis, never on the embedded stand-ins."""
     if os.environ.get("PATHWISE_REQUIRE_REAL_SERVICES") != "1":
         return
     import redis

@@ -88,7 +88,10 @@ class TokenApi(APIView):
         # Bounded before authentication: the login-attempt log stores the username.
         username = serializers.CharField(max_length=150, write_only=True)
         password = serializers.CharField(
-            max_length=1024, trim_whitespace=False, write_only=True, style={"input_type": "password"}
+            max_length=1024,
+            trim_whitespace=False,
+            write_only=True,
+            style={"input_type": "password"},
         )
 
     @extend_schema_serializer(component_name="Token")

@@ -5,8 +5,8 @@ import os
 # Tests run with DEBUG off, like production; they must not need a real secret.
 os.environ.setdefault("SECRET_KEY", "pathwise-test-secret-key-not-for-production-use-0123456789")
 
-from .base import *  # noqa: E402, F403
-from .base import REDIS_URL, env  # noqa: E402
+from .base import *  # noqa: F403
+from .base import REDIS_URL, env
 
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

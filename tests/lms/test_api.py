@@ -127,9 +127,7 @@ def test_session_writes_need_the_csrf_token(client, school_world):
 
 
 def test_malformed_json_is_a_400(client, school_world):
-    response = client.post(
-        "/api/v1/lms/auth/token/", "{not json", content_type="application/json"
-    )
+    response = client.post("/api/v1/lms/auth/token/", "{not json", content_type="application/json")
     assert_error(response, 400, "parse_error")
 
 
@@ -142,4 +140,5 @@ def test_openapi_schema_and_docs_are_served_without_cdns(client, db):
     assert docs.status_code == 200
     html = docs.content.decode()
     assert "swagger-ui" in html
-    assert "cdn." not in html and "unpkg" not in html
+    assert "cdn." not in html
+    assert "unpkg" not in html

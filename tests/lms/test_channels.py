@@ -80,7 +80,9 @@ async def test_signed_in_user_receives_events_sent_to_their_group(signed_in, cha
 
 def _send_after_commit(user_id):
     with transaction.atomic():
-        event_send_on_commit(group=user_group_name(user_id), event="plan.updated", payload={"items": 3})
+        event_send_on_commit(
+            group=user_group_name(user_id), event="plan.updated", payload={"items": 3}
+        )
 
 
 @pytest.mark.asyncio

@@ -26,7 +26,9 @@ def test_healthz_reports_every_service_up(healthz):
     assert body["status"] == "ok"
     assert set(body["checks"]) == {"database", "cache", "channel_layer", "broker"}
     assert all(check["status"] == "ok" for check in body["checks"].values())
-    expected_db = "postgresql" if "postgresql" in settings.DATABASES["default"]["ENGINE"] else "sqlite"
+    expected_db = (
+        "postgresql" if "postgresql" in settings.DATABASES["default"]["ENGINE"] else "sqlite"
+    )
     assert body["checks"]["database"]["detail"] == expected_db
 
 

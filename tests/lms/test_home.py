@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from lms.models import Role
 from lms.school_context import SESSION_KEY
-from tests.factories import MembershipFactory, SchoolFactory
+from tests.factories import MembershipFactory
 
 
 def test_anonymous_visitor_is_sent_to_login(client, db):

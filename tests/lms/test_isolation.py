@@ -38,7 +38,10 @@ def test_scope_by_role_keeps_only_schools_where_the_role_is_held(school_world):
     )
     assert {c.school for c in as_teacher} == {school_world["a"]["school"]}
     any_role = scope_to_user_schools(Classroom.objects.all(), user=teacher_a)
-    assert {c.school for c in any_role} == {school_world["a"]["school"], school_world["b"]["school"]}
+    assert {c.school for c in any_role} == {
+        school_world["a"]["school"],
+        school_world["b"]["school"],
+    }
 
 
 def test_anonymous_sees_nothing(school_world):
