@@ -27,6 +27,14 @@ def pytest_sessionstart(session):
         pytest.exit("Real services required: " + "; ".join(problems), returncode=3)
 
 
+def pytest_collection_modifyitems(config, items):
+    """
+    Browser tests run last: Playwright's sync API keeps an event loop running in the main thread
+    for the rest of the session, where pytest-asyncio could no longer start its own.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
+
+
 @pytest.fixture
 def school_world(db):
     """
