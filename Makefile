@@ -32,7 +32,7 @@ run: install
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py seed_demo
 ifneq ($(strip $(REDIS_URL)),)
-	$(VENV)/bin/honcho --procfile Procfile --app-root . start --port $(PORT)
+	PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/honcho --procfile Procfile --app-root . start --port $(PORT)
 else
 	$(VENV)/bin/uvicorn lms.asgi:application --host $(HOST) --port $(PORT)
 endif
