@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from lms.models import Classroom, ClassroomStudent, Membership, Role, School, User
+from lms.signals import classroom_students_added
 
 
 @transaction.atomic
@@ -96,6 +97,8 @@ def classroom_add_students(*, classroom: Classroom, students: Iterable[User]) ->
         [ClassroomStudent(classroom=classroom, student=student) for student in added],
         ignore_conflicts=True,
     )
+    if added:
+        classroom_students_added.send(sender=Classroom, classroom=classroom, students=added)
     return added
 
 

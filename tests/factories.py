@@ -56,3 +56,53 @@ def member(school: School, role: str, **user_fields) -> User:
     user = UserFactory(**user_fields)
     MembershipFactory(user=user, school=school, role=role)
     return user
+
+
+# --- courses -------------------------------------------------------------------------------------
+
+
+class CourseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "courses.Course"
+
+    school = factory.SubFactory(SchoolFactory)
+    code = factory.Sequence(lambda n: f"C-{n:03d}")
+    title = factory.Sequence(lambda n: f"Course {n}")
+    subject = "Mathematics"
+    level = "senior"
+    is_published = True
+
+
+class ModuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "courses.Module"
+
+    course = factory.SubFactory(CourseFactory)
+    title = factory.Sequence(lambda n: f"Module {n}")
+    position = factory.Sequence(lambda n: n)
+
+
+class LessonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "courses.Lesson"
+
+    module = factory.SubFactory(ModuleFactory)
+    title = factory.Sequence(lambda n: f"Lesson {n}")
+    position = factory.Sequence(lambda n: n)
+
+
+class KnowledgePointFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "courses.KnowledgePoint"
+
+    course = factory.SubFactory(CourseFactory)
+    name = factory.Sequence(lambda n: f"Skill {n}")
+
+
+class EnrollmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "courses.Enrollment"
+
+    student = factory.SubFactory(UserFactory)
+    course = factory.SubFactory(CourseFactory)
+    source = "admin"

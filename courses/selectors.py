@@ -1,0 +1,292 @@
+"""Reads for courses. Each takes the acting user and returns only what that user may see."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils.translation import gettext as _
+
+from courses.models import (
+    ContentBlock,
+    Course,
+    Enrollment,
+    EnrollmentStatus,
+    KnowledgePoint,
+    Lesson,
+    LessonProgress,
+    Module,
+    Program,
+    ProgramCourse,
+    Tag,
+)
+from lms.models import Role, School, User
+from lms.selectors import school_ids_for_user
+
+
+class SubqueryCount(Subquery):
+    """COUNT(*) of a correlated subquery: counts rows without multiplying the outer joins."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) _counted)"
+    output_field = IntegerField()
+
+
+def _count(queryset: QuerySet) -> SubqueryCount:
+    return SubqueryCount(queryset.order_by().values("pk"))
+
+
+def course_list_visible(*, user: User) -> QuerySet[Course]:
+    """
+    Courses the user may open: the published courses of their schools, every course they teach,
+    and every course of a school they administer.
+    """
+    if not user.is_authenticated:
+        return Course.objects.none()
+    return Course.objects.filter(
+        Q(school__in=school_ids_for_user(user), is_published=True)
+        | Q(school__in=school_ids_for_user(user, roles=(Role.ADMIN,)))
+        | Q(school__in=school_ids_for_user(user, roles=(Role.TEACHER,)), teachers=user)
+    ).distinct()
+
+
+def course_list_editable(*, user: User) -> QuerySet[Course]:
+    """Courses the user may change: those they teach, and all of the schools they administer."""
+    if not user.is_authenticated:
+        return Course.objects.none()
+    return Course.objects.filter(
+        Q(school__in=school_ids_for_user(user, roles=(Role.ADMIN,)))
+        | Q(school__in=school_ids_for_user(user, roles=(Role.TEACHER,)), teachers=user)
+    ).distinct()
+
+
+def _with_card_data(courses: QuerySet[Course], *, user: User) -> QuerySet[Course]:
+    return (
+        courses.select_related("school")
+        .prefetch_related(
+            Prefetch("tags", queryset=Tag.objects.order_by("name")),
+            Prefetch("teachers", queryset=User.objects.order_by("username")),
+        )
+        .annotate(
+            lesson_count=_count(Lesson.objects.filter(module__course=OuterRef("pk"))),
+            is_enrolled=Exists(
+                Enrollment.objects.filter(course=OuterRef("pk"), student=user).exclude(
+                    status=EnrollmentStatus.DROPPED
+                )
+            ),
+        )
+    )
+
+
+def catalog_course_list(
+    *,
+    user: User,
+    school: School,
+    query: str = "",
+    subject: str = "",
+    level: str = "",
+    tag: str = "",
+) -> QuerySet[Course]:
+    """The school's published courses, searched and filtered, for a member of the school."""
+    courses = Course.objects.filter(
+        school=school, school__in=school_ids_for_user(user), is_published=True
+    )
+    if query:
+        courses = courses.filter(
+            Q(title__icontains=query)
+            | Q(code__icontains=query)
+            | Q(description__icontains=query)
+            | Q(tags__name__icontains=query)
+        ).distinct()
+    if subject:
+        courses = courses.filter(subject__iexact=subject)
+    if level:
+        courses = courses.filter(level=level)
+    if tag:
+        courses = courses.filter(tags__name__iexact=tag).distinct()
+    return _with_card_data(courses, user=user).order_by("title", "pk")
+
+
+@dataclass(frozen=True)
+class CatalogFacets:
+    subjects: list[str]
+    tags: list[str]
+
+
+def catalog_facets(*, user: User, school: School) -> CatalogFacets:
+    published = Course.objects.filter(
+        school=school, school__in=school_ids_for_user(user), is_published=True
+    )
+    subjects = sorted(set(published.values_list("subject", flat=True)), key=str.casefold)
+    tags = list(
+        Tag.objects.filter(courses__in=published)
+        .distinct()
+        .order_by("name")
+        .values_list("name", flat=True)
+    )
+    return CatalogFacets(subjects=subjects, tags=tags)
+
+
+def program_list_for_catalog(*, user: User, school: School) -> QuerySet[Program]:
+    return (
+        Program.objects.filter(
+            school=school, school__in=school_ids_for_user(user), is_published=True
+        )
+        .prefetch_related(
+            Prefetch(
+                "steps",
+                queryset=ProgramCourse.objects.select_related("course").order_by("position", "pk"),
+            )
+        )
+        .order_by("title")
+    )
+
+
+def enrollment_list_for_student(*, user: User) -> QuerySet[Enrollment]:
+    """The student's own active and completed enrollments, with lesson counts for progress."""
+    if not user.is_authenticated:
+        return Enrollment.objects.none()
+    return (
+        Enrollment.objects.filter(student=user, course__school__in=school_ids_for_user(user))
+        .exclude(status=EnrollmentStatus.DROPPED)
+        .select_related("course", "course__school")
+        .annotate(
+            lesson_count=_count(Lesson.objects.filter(module__course=OuterRef("course_id"))),
+            completed_count=_count(
+                LessonProgress.objects.filter(
+                    student=OuterRef("student_id"),
+                    lesson__module__course=OuterRef("course_id"),
+                    completed_at__isnull=False,
+                )
+            ),
+        )
+        .order_by("status", "course__title")
+    )
+
+
+@dataclass
+class LessonEntry:
+    lesson: Lesson
+    completed: bool = False
+    locked_by: list[Lesson] = field(default_factory=list)
+
+    @property
+    def locked(self) -> bool:
+        return bool(self.locked_by)
+
+
+@dataclass
+class ModuleEntry:
+    module: Module
+    lessons: list[LessonEntry]
+
+
+@dataclass
+class CourseOutline:
+    course: Course
+    modules: list[ModuleEntry]
+    enrollment: Enrollment | None
+    lesson_count: int
+    completed_count: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.completed_count / self.lesson_count) if self.lesson_count else 0
+
+    def entry(self, lesson_id: int) -> LessonEntry | None:
+        for module in self.modules:
+            for entry in module.lessons:
+                if entry.lesson.pk == lesson_id:
+                    return entry
+        return None
+
+    def neighbours(self, lesson_id: int) -> tuple[Lesson | None, Lesson | None]:
+        flat = [entry.lesson for module in self.modules for entry in module.lessons]
+        index = next(i for i, lesson in enumerate(flat) if lesson.pk == lesson_id)
+        return (
+            flat[index - 1] if index > 0 else None,
+            flat[index + 1] if index + 1 < len(flat) else None,
+        )
+
+
+def course_outline(*, course: Course, user: User) -> CourseOutline:
+    """
+    Modules and lessons of a course in order, with the user's completion and the locks of
+    gated lessons, in a constant number of queries.
+    """
+    lessons = Lesson.objects.order_by("position", "pk").prefetch_related(
+        Prefetch("knowledge_points", queryset=KnowledgePoint.objects.order_by("name")),
+        "prerequisites",
+    )
+    modules = list(
+        course.modules.order_by("position", "pk").prefetch_related(Prefetch("lessons", lessons))
+    )
+    completed = set(
+        LessonProgress.objects.filter(
+            student=user, lesson__module__course=course, completed_at__isnull=False
+        ).values_list("lesson_id", flat=True)
+    )
+    enrollment = Enrollment.objects.filter(student=user, course=course).first()
+    entries = []
+    for module in modules:
+        module_lessons = []
+        for lesson in module.lessons.all():
+            blocking = [p for p in lesson.prerequisites.all() if p.pk not in completed]
+            module_lessons.append(
+                LessonEntry(lesson=lesson, completed=lesson.pk in completed, locked_by=blocking)
+            )
+        entries.append(ModuleEntry(module=module, lessons=module_lessons))
+    total = sum(len(m.lessons) for m in entries)
+    return CourseOutline(
+        course=course,
+        modules=entries,
+        enrollment=enrollment,
+        lesson_count=total,
+        completed_count=sum(e.completed for m in entries for e in m.lessons),
+    )
+
+
+def lesson_lock_reason(*, student: User, lesson: Lesson) -> str | None:
+    """Why the lesson is locked for the student (which lessons to complete first), or None."""
+    missing = list(
+        lesson.prerequisites.exclude(
+            progress__student=student, progress__completed_at__isnull=False
+        ).order_by("module__position", "position")
+    )
+    if not missing:
+        return None
+    return _("Complete %(lessons)s first.") % {
+        "lessons": ", ".join(f"“{other.title}”" for other in missing)
+    }
+
+
+def lesson_blocks(*, lesson: Lesson) -> QuerySet[ContentBlock]:
+    return lesson.blocks.order_by("position", "pk")
+
+
+def lesson_list_visible(*, user: User) -> QuerySet[Lesson]:
+    """Lessons of the courses the user may open."""
+    return Lesson.objects.filter(module__course__in=course_list_visible(user=user)).select_related(
+        "module", "module__course", "module__course__school"
+    )
+
+
+def roster_for_course(*, course: Course) -> QuerySet[Enrollment]:
+    """Every enrollment of a course with the student's completed-lesson count."""
+    return (
+        Enrollment.objects.filter(course=course)
+        .select_related("student")
+        .annotate(
+            completed_count=_count(
+                LessonProgress.objects.filter(
+                    student=OuterRef("student_id"),
+                    lesson__module__course=course,
+                    completed_at__isnull=False,
+                )
+            )
+        )
+        .order_by("student__username")
+    )
+
+
+def knowledge_point_list(*, course: Course) -> QuerySet[KnowledgePoint]:
+    return course.knowledge_points.prefetch_related(
+        Prefetch("prerequisites", queryset=KnowledgePoint.objects.order_by("name"))
+    ).order_by("name")

@@ -1,0 +1,365 @@
+"""Writes that build courses: courses, modules, lessons, blocks and knowledge points."""
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Max, Model, QuerySet
+from django.utils.translation import gettext as _
+
+from courses.graph import path_between
+from courses.models import (
+    BlockKind,
+    ContentBlock,
+    Course,
+    KnowledgePoint,
+    KnowledgePointPrerequisite,
+    Lesson,
+    Module,
+    Tag,
+)
+from lms.models import Role, School, User
+from lms.selectors import user_has_school_role
+
+COURSE_FIELDS = (
+    "code",
+    "title",
+    "description",
+    "subject",
+    "level",
+    "is_published",
+    "allows_self_enrollment",
+    "starts_on",
+    "ends_on",
+    "cover_image",
+)
+
+
+def _next_position(queryset: QuerySet) -> int:
+    last = queryset.aggregate(last=Max("position"))["last"]
+    return 0 if last is None else last + 1
+
+
+def _save_new(instance: Model) -> Model:
+    instance.full_clean()
+    instance.save()
+    return instance
+
+
+def _update(instance: Model, fields: dict) -> Model:
+    for name, value in fields.items():
+        setattr(instance, name, value)
+    instance.full_clean()
+    instance.save(update_fields=[*fields, "updated_at"])
+    return instance
+
+
+def _tags_for(school: School, names: Iterable[str]) -> list[Tag]:
+    tags = []
+    for name in dict.fromkeys(n.strip() for n in names if n.strip()):
+        tag = Tag.objects.filter(school=school, name__iexact=name).first()
+        tags.append(tag or _save_new(Tag(school=school, name=name)))
+    return tags
+
+
+def _require_teachers(school: School, teachers: Sequence[User]) -> None:
+    outsiders = [
+        t.username
+        for t in teachers
+        if not user_has_school_role(user=t, school=school, roles=(Role.TEACHER,))
+    ]
+    if outsiders:
+        raise ValidationError(
+            {
+                "teachers": _("Not a teacher of this school: %(users)s.")
+                % {"users": ", ".join(outsiders)}
+            }
+        )
+
+
+@transaction.atomic
+def course_create(
+    *,
+    school: School,
+    code: str,
+    title: str,
+    subject: str,
+    level: str,
+    description: str = "",
+    teachers: Sequence[User] = (),
+    tags: Iterable[str] = (),
+    is_published: bool = False,
+    allows_self_enrollment: bool = True,
+    starts_on: date | None = None,
+    ends_on: date | None = None,
+) -> Course:
+    _require_teachers(school, teachers)
+    course = _save_new(
+        Course(
+            school=school,
+            code=code.strip(),
+            title=title,
+            subject=subject.strip(),
+            level=level,
+            description=description,
+            is_published=is_published,
+            allows_self_enrollment=allows_self_enrollment,
+            starts_on=starts_on,
+            ends_on=ends_on,
+        )
+    )
+    course.teachers.set(teachers)
+    course.tags.set(_tags_for(school, tags))
+    return course
+
+
+@transaction.atomic
+def course_update(
+    *,
+    course: Course,
+    teachers: Sequence[User] | None = None,
+    tags: Iterable[str] | None = None,
+    **fields,
+) -> Course:
+    unknown = set(fields) - set(COURSE_FIELDS)
+    if unknown:
+        raise TypeError(f"course_update() got unknown fields: {sorted(unknown)}")
+    _update(course, fields)
+    if teachers is not None:
+        _require_teachers(course.school, teachers)
+        course.teachers.set(teachers)
+    if tags is not None:
+        course.tags.set(_tags_for(course.school, tags))
+    return course
+
+
+@transaction.atomic
+def module_create(*, course: Course, title: str, description: str = "") -> Module:
+    return _save_new(
+        Module(
+            course=course,
+            title=title,
+            description=description,
+            position=_next_position(course.modules.all()),
+        )
+    )
+
+
+@transaction.atomic
+def lesson_create(
+    *,
+    module: Module,
+    title: str,
+    estimated_minutes: int = 10,
+    knowledge_points: Sequence[KnowledgePoint] = (),
+) -> Lesson:
+    lesson = _save_new(
+        Lesson(
+            module=module,
+            title=title,
+            estimated_minutes=estimated_minutes,
+            position=_next_position(module.lessons.all()),
+        )
+    )
+    lesson_set_knowledge_points(lesson=lesson, knowledge_points=knowledge_points)
+    return lesson
+
+
+def lesson_set_knowledge_points(*, lesson: Lesson, knowledge_points: Sequence[KnowledgePoint]):
+    course_id = lesson.module.course_id
+    foreign = [kp.name for kp in knowledge_points if kp.course_id != course_id]
+    if foreign:
+        raise ValidationError(
+            {
+                "knowledge_points": _("Not a knowledge point of this course: %(names)s.")
+                % {"names": ", ".join(foreign)}
+            }
+        )
+    lesson.knowledge_points.set(knowledge_points)
+
+
+@transaction.atomic
+def lesson_set_prerequisites(*, lesson: Lesson, prerequisites: Sequence[Lesson]) -> None:
+    """Gate `lesson` behind other lessons of its course; refuses a cycle, naming it."""
+    course_id = lesson.module.course_id
+    Course.objects.select_for_update().get(pk=course_id)  # one prerequisite edit at a time
+    for other in prerequisites:
+        if other.module.course_id != course_id:
+            raise ValidationError(
+                {"prerequisites": _("“%(lesson)s” is in another course.") % {"lesson": other}}
+            )
+        if other.pk == lesson.pk:
+            raise ValidationError({"prerequisites": _("A lesson cannot require itself.")})
+    edges = list(
+        Lesson.prerequisites.through.objects.filter(from_lesson__module__course_id=course_id)
+        .exclude(from_lesson=lesson)
+        .values_list("from_lesson_id", "to_lesson_id")
+    )
+    for other in prerequisites:
+        path = path_between(edges, start=other.pk, goal=lesson.pk)
+        if path:
+            titles = dict(Lesson.objects.filter(pk__in=path).values_list("pk", "title"))
+            cycle = " → ".join([lesson.title, *(titles[pk] for pk in path)])
+            raise ValidationError(
+                {"prerequisites": _("This would make a cycle: %(cycle)s.") % {"cycle": cycle}}
+            )
+    lesson.prerequisites.set(prerequisites)
+
+
+@transaction.atomic
+def block_create(
+    *,
+    lesson: Lesson,
+    kind: str,
+    title: str = "",
+    body: str = "",
+    language: str = "",
+    url: str = "",
+    file=None,
+    captions=None,
+    alt_text: str = "",
+) -> ContentBlock:
+    block = ContentBlock(
+        lesson=lesson,
+        kind=kind,
+        title=title,
+        body=body,
+        language=language,
+        url=url,
+        alt_text=alt_text,
+        position=_next_position(lesson.blocks.all()),
+    )
+    if file is not None:
+        block.file = file
+    if captions is not None:
+        block.captions = captions
+    _validate_block(block)
+    return _save_new(block)
+
+
+def _validate_block(block: ContentBlock) -> None:
+    needs = {
+        BlockKind.TEXT: bool(block.body.strip()),
+        BlockKind.CODE: bool(block.body.strip()),
+        BlockKind.VIDEO: bool(block.file or block.url),
+        BlockKind.IMAGE: bool(block.file),
+        BlockKind.FILE: bool(block.file),
+    }
+    messages = {
+        BlockKind.TEXT: _("A text block needs some text."),
+        BlockKind.CODE: _("A code example needs some code."),
+        BlockKind.VIDEO: _("A video block needs an uploaded video or a video URL."),
+        BlockKind.IMAGE: _("An image block needs an image file."),
+        BlockKind.FILE: _("A file block needs a file."),
+    }
+    if block.kind in needs and not needs[block.kind]:
+        raise ValidationError(messages[block.kind])
+    if block.kind == BlockKind.IMAGE and block.file and not block.alt_text.strip():
+        raise ValidationError({"alt_text": _("Describe the image for students who cannot see it.")})
+
+
+@transaction.atomic
+def block_update(*, block: ContentBlock, **fields) -> ContentBlock:
+    allowed = {"title", "body", "language", "url", "file", "captions", "alt_text"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise TypeError(f"block_update() got unknown fields: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(block, name, value)
+    _validate_block(block)
+    block.full_clean()
+    block.save(update_fields=[*fields, "updated_at"])
+    return block
+
+
+@transaction.atomic
+def reorder(*, items: QuerySet, order: Sequence[int]) -> None:
+    """
+    Give the rows of `items` (the modules of a course, the lessons of a module, the blocks of a
+    lesson) the positions of their ids in `order`, which must list each of them exactly once.
+    """
+    rows = {row.pk: row for row in items.select_for_update()}
+    if sorted(order) != sorted(rows) or len(set(order)) != len(order):
+        raise ValidationError(_("The new order must list every item exactly once."))
+    for position, pk in enumerate(order):
+        rows[pk].position = position
+    items.model.objects.bulk_update(rows.values(), ["position"])
+
+
+@transaction.atomic
+def lesson_duplicate(*, lesson: Lesson) -> Lesson:
+    """A copy of `lesson` (blocks, knowledge points, prerequisites) placed right after it."""
+    module = lesson.module
+    Lesson.objects.filter(module=module, position__gt=lesson.position).update(
+        position=F("position") + 1
+    )
+    copy = Lesson.objects.create(
+        module=module,
+        title=_("%(title)s (copy)") % {"title": lesson.title},
+        position=lesson.position + 1,
+        estimated_minutes=lesson.estimated_minutes,
+    )
+    copy.knowledge_points.set(lesson.knowledge_points.all())
+    copy.prerequisites.set(lesson.prerequisites.all())
+    ContentBlock.objects.bulk_create(
+        [
+            ContentBlock(
+                lesson=copy,
+                kind=b.kind,
+                position=b.position,
+                title=b.title,
+                body=b.body,
+                language=b.language,
+                file=b.file.name,
+                url=b.url,
+                captions=b.captions.name,
+                alt_text=b.alt_text,
+            )
+            for b in lesson.blocks.all()
+        ]
+    )
+    return copy
+
+
+@transaction.atomic
+def knowledge_point_create(*, course: Course, name: str, description: str = "") -> KnowledgePoint:
+    return _save_new(KnowledgePoint(course=course, name=name.strip(), description=description))
+
+
+@transaction.atomic
+def knowledge_point_add_prerequisite(
+    *, knowledge_point: KnowledgePoint, prerequisite: KnowledgePoint
+) -> None:
+    """
+    Record that `knowledge_point` requires `prerequisite`. Both belong to the same school; an
+    edge that would close a cycle is refused with a message naming the cycle.
+    """
+    school = knowledge_point.course.school
+    if prerequisite.course.school_id != school.pk:
+        raise ValidationError(_("A prerequisite must belong to the same school."))
+    if prerequisite.pk == knowledge_point.pk:
+        raise ValidationError(_("A knowledge point cannot require itself."))
+    School.objects.select_for_update().get(pk=school.pk)  # one graph edit per school at a time
+    edges = KnowledgePointPrerequisite.objects.filter(
+        knowledge_point__course__school=school
+    ).values_list("knowledge_point_id", "prerequisite_id")
+    path = path_between(list(edges), start=prerequisite.pk, goal=knowledge_point.pk)
+    if path:
+        names = dict(KnowledgePoint.objects.filter(pk__in=path).values_list("pk", "name"))
+        cycle = " → ".join([knowledge_point.name, *(names[pk] for pk in path)])
+        raise ValidationError(
+            _("This prerequisite would make a cycle: %(cycle)s.") % {"cycle": cycle}
+        )
+    KnowledgePointPrerequisite.objects.get_or_create(
+        knowledge_point=knowledge_point, prerequisite=prerequisite
+    )
+
+
+@transaction.atomic
+def knowledge_point_remove_prerequisite(
+    *, knowledge_point: KnowledgePoint, prerequisite: KnowledgePoint
+) -> None:
+    KnowledgePointPrerequisite.objects.filter(
+        knowledge_point=knowledge_point, prerequisite=prerequisite
+    ).delete()
