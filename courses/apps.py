@@ -7,4 +7,19 @@ class CoursesConfig(AppConfig):
     verbose_name = _("Courses")
 
     def ready(self):
-        from courses import receivers  # noqa: F401  (connects the signal receivers)
+        from courses import panels, receivers  # noqa: F401  (receivers connect on import)
+        from lms.dashboard import register_panel
+        from lms.models import Role
+
+        register_panel(
+            role=Role.STUDENT,
+            template="courses/_panel_student_courses.html",
+            context=panels.student_courses,
+            order=10,
+        )
+        register_panel(
+            role=Role.TEACHER,
+            template="courses/_panel_teacher_courses.html",
+            context=panels.teacher_courses,
+            order=10,
+        )

@@ -57,7 +57,8 @@ def course_list_editable(*, user: User) -> QuerySet[Course]:
     ).distinct()
 
 
-def _with_card_data(courses: QuerySet[Course], *, user: User) -> QuerySet[Course]:
+def course_cards(courses: QuerySet[Course], *, user: User) -> QuerySet[Course]:
+    """`courses` with what a course card shows: tags, teachers, lesson count, enrolled or not."""
     return (
         courses.select_related("school")
         .prefetch_related(
@@ -101,7 +102,7 @@ def catalog_course_list(
         courses = courses.filter(level=level)
     if tag:
         courses = courses.filter(tags__name__iexact=tag).distinct()
-    return _with_card_data(courses, user=user).order_by("title", "pk")
+    return course_cards(courses, user=user).order_by("title", "pk")
 
 
 @dataclass(frozen=True)

@@ -41,11 +41,13 @@ auth_patterns = [
 
 api_v1_patterns = [
     path("lms/", include("lms.api.urls")),
+    path("courses/", include("courses.api.urls")),
 ]
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("school/switch/", views.school_switch, name="school_switch"),
+    path("courses/", include("courses.urls")),
     path("accounts/", include(auth_patterns)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),

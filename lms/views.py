@@ -7,6 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.defaults import page_not_found, permission_denied, server_error
 
+from lms.dashboard import panels_for
 from lms.exceptions import error_payload
 from lms.health import run_checks
 from lms.models import Role
@@ -43,6 +44,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "member_counts": school_member_counts(user=request.user, school=school)
             if role == Role.ADMIN
             else {},
+            "panels": panels_for(request=request, role=role, school=school),
         },
     )
 

@@ -84,6 +84,7 @@ class ClassroomListApi(APIView):
 class TokenApi(APIView):
     """Exchange a username and password for an API token (POST), or revoke it (DELETE)."""
 
+    @extend_schema_serializer(component_name="TokenRequest")
     class InputSerializer(AuthTokenSerializer):
         # Bounded before authentication: the login-attempt log stores the username.
         username = serializers.CharField(max_length=150, write_only=True)

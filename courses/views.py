@@ -1,0 +1,168 @@
+"""HTML pages for students: catalog, course page, lesson player, programs."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from courses.models import Level, Program
+from courses.permissions import course_can_edit
+from courses.selectors import (
+    catalog_course_list,
+    catalog_facets,
+    course_list_visible,
+    course_outline,
+    lesson_blocks,
+    lesson_list_visible,
+    program_list_for_catalog,
+)
+from courses.services.enrollment import enrollment_self_enroll, program_enroll
+from courses.services.progress import lesson_complete
+from lms.school_context import school_context
+
+CATALOG_PAGE_SIZE = 24
+
+
+def _error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+@login_required
+@require_GET
+def catalog(request: HttpRequest) -> HttpResponse:
+    school = school_context(request).current
+    if school is None:
+        raise Http404
+    filters = {
+        "query": request.GET.get("q", "").strip()[:100],
+        "subject": request.GET.get("subject", "")[:80],
+        "level": request.GET.get("level", "") if request.GET.get("level") in Level.values else "",
+        "tag": request.GET.get("tag", "")[:50],
+    }
+    courses = catalog_course_list(user=request.user, school=school, **filters)
+    page = Paginator(courses, CATALOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    template = "courses/_catalog_results.html" if request.htmx else "courses/catalog.html"
+    return render(
+        request,
+        template,
+        {
+            "page": page,
+            "filters": filters,
+            "facets": catalog_facets(user=request.user, school=school),
+            "levels": Level.choices,
+            "programs": program_list_for_catalog(user=request.user, school=school)
+            if not any(filters.values())
+            else [],
+        },
+    )
+
+
+@login_required
+@require_GET
+def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = get_object_or_404(
+        course_list_visible(user=request.user).select_related("school"), pk=course_id
+    )
+    outline = course_outline(course=course, user=request.user)
+    return render(
+        request,
+        "courses/course_detail.html",
+        {
+            "course": course,
+            "outline": outline,
+            "can_edit": course_can_edit(user=request.user, course=course),
+        },
+    )
+
+
+@login_required
+@require_POST
+def course_enroll(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = get_object_or_404(course_list_visible(user=request.user), pk=course_id)
+    try:
+        enrollment_self_enroll(student=request.user, course=course)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _("You are enrolled in %(course)s.") % {"course": course.title})
+    return redirect("courses:course_detail", course_id=course.pk)
+
+
+@login_required
+@require_GET
+def lesson_detail(request: HttpRequest, lesson_id: int) -> HttpResponse:
+    lesson = get_object_or_404(lesson_list_visible(user=request.user), pk=lesson_id)
+    course = lesson.module.course
+    outline = course_outline(course=course, user=request.user)
+    is_editor = course_can_edit(user=request.user, course=course)
+    enrolled = outline.enrollment is not None and outline.enrollment.status != "dropped"
+    if not (enrolled or is_editor):
+        messages.info(request, _("Enroll in the course to open its lessons."))
+        return redirect("courses:course_detail", course_id=course.pk)
+    entry = outline.entry(lesson.pk)
+    previous, following = outline.neighbours(lesson.pk)
+    progress = lesson.progress.filter(student=request.user).first()
+    return render(
+        request,
+        "courses/lesson_detail.html",
+        {
+            "course": course,
+            "lesson": lesson,
+            "entry": entry,
+            "outline": outline,
+            "blocks": lesson_blocks(lesson=lesson) if not entry.locked or is_editor else [],
+            "previous": previous,
+            "next": following,
+            "progress": progress,
+            "is_preview": is_editor and not enrolled,
+        },
+    )
+
+
+@login_required
+@require_POST
+def lesson_mark_complete(request: HttpRequest, lesson_id: int) -> HttpResponse:
+    lesson = get_object_or_404(lesson_list_visible(user=request.user), pk=lesson_id)
+    try:
+        lesson_complete(student=request.user, lesson=lesson)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+        return redirect("courses:lesson_detail", lesson_id=lesson.pk)
+    outline = course_outline(course=lesson.module.course, user=request.user)
+    _previous, following = outline.neighbours(lesson.pk)
+    if following is not None:
+        return redirect("courses:lesson_detail", lesson_id=following.pk)
+    messages.success(request, _("You finished the last lesson of this course."))
+    return redirect("courses:course_detail", course_id=lesson.module.course_id)
+
+
+@login_required
+@require_GET
+def program_detail(request: HttpRequest, program_id: int) -> HttpResponse:
+    school = school_context(request).current
+    if school is None:
+        raise Http404
+    program = get_object_or_404(
+        program_list_for_catalog(user=request.user, school=school), pk=program_id
+    )
+    return render(request, "courses/program_detail.html", {"program": program})
+
+
+@login_required
+@require_POST
+def program_enroll_view(request: HttpRequest, program_id: int) -> HttpResponse:
+    school = school_context(request).current
+    program = get_object_or_404(Program.objects.filter(school=school), pk=program_id)
+    try:
+        program_enroll(student=request.user, program=program)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(
+            request, _("You are enrolled in the program %(title)s.") % {"title": program.title}
+        )
+    return redirect("courses:program_detail", program_id=program.pk)

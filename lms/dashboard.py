@@ -1,0 +1,43 @@
+"""
+Panels on the role-aware home page. Higher apps register theirs in `AppConfig.ready()`, so the
+home page shows their content without `lms` importing them.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+
+from lms.models import School
+
+
+@dataclass(frozen=True)
+class Panel:
+    template: str
+    context: Callable[[HttpRequest, School], dict]
+    order: int
+
+
+_panels: dict[str, list[Panel]] = {}
+
+
+def register_panel(
+    *, role: str, template: str, context: Callable[[HttpRequest, School], dict], order: int = 50
+) -> None:
+    panels = _panels.setdefault(role, [])
+    if not any(p.template == template for p in panels):
+        panels.append(Panel(template=template, context=context, order=order))
+        panels.sort(key=lambda p: p.order)
+
+
+@dataclass(frozen=True)
+class RenderedPanel:
+    template: str
+    data: dict
+
+
+def panels_for(*, request: HttpRequest, role: str, school: School) -> list[RenderedPanel]:
+    return [
+        RenderedPanel(template=p.template, data=p.context(request, school))
+        for p in _panels.get(role, [])
+    ]
