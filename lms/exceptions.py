@@ -17,11 +17,10 @@ from rest_framework.serializers import as_serializer_error
 class ApplicationError(Exception):
     """A business rule refused the operation; the message is shown to the user."""
 
-    def __init__(self, message: str, *, code: str = "invalid", extra: dict | None = None):
+    def __init__(self, message: str, *, code: str = "invalid"):
         super().__init__(message)
         self.message = message
         self.code = code
-        self.extra = extra or {}
 
 
 class ApplicationAPIException(exceptions.APIException):

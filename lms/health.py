@@ -7,6 +7,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -71,21 +72,40 @@ CHECKS: dict[str, Callable[[], str]] = {
 }
 
 
+def _in_worker_thread(check: Callable[[], str]) -> str:
+    try:
+        return check()
+    finally:
+        connections.close_all()  # the connections this worker thread opened
+
+
 def run_checks(*, verbose: bool = False) -> tuple[bool, dict]:
     """
-    Run every check; returns (healthy, report) where report is JSON-ready. Only a verbose report
-    carries error messages, which may name internal hosts and ports.
+    Run every check at once, each in its own thread, and wait at most TIMEOUT_SECONDS for all:
+    a check still running then counts as down. Returns (healthy, report), JSON-ready. Only a
+    verbose report carries error messages, which may name internal hosts and ports.
     """
+    started = time.perf_counter()
+    pool = ThreadPoolExecutor(max_workers=len(CHECKS), thread_name_prefix="healthz")
+    try:
+        futures = {name: pool.submit(_in_worker_thread, check) for name, check in CHECKS.items()}
+        wait(futures.values(), timeout=TIMEOUT_SECONDS)
+    finally:
+        # A check that overran keeps its thread until its own timeout; nobody waits for it.
+        pool.shutdown(wait=False, cancel_futures=True)
     results = {}
-    for name, check in CHECKS.items():
-        started = time.perf_counter()
-        try:
-            detail = check()
-        except Exception as exc:
+    for name, future in futures.items():
+        if not future.done():
+            results[name] = {"status": "down", "error": f"no answer in {TIMEOUT_SECONDS:g} s"}
+        elif future.exception() is not None:
+            exc = future.exception()
             error = f"{type(exc).__name__}: {exc}" if verbose else type(exc).__name__
             results[name] = {"status": "down", "error": error[:300]}
         else:
-            results[name] = {"status": "ok", "detail": detail}
-        results[name]["ms"] = round((time.perf_counter() - started) * 1000, 1)
+            results[name] = {"status": "ok", "detail": future.result()}
     healthy = all(result["status"] == "ok" for result in results.values())
-    return healthy, {"status": "ok" if healthy else "down", "checks": results}
+    return healthy, {
+        "status": "ok" if healthy else "down",
+        "ms": round((time.perf_counter() - started) * 1000, 1),
+        "checks": results,
+    }

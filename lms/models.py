@@ -72,7 +72,8 @@ class Membership(TimeStampedModel):
     role = models.CharField(_("role"), max_length=16, choices=Role.choices)
 
     class Meta:
-        ordering = ["school", "role", "user"]
+        # By ids: ordering by the related rows would join them into every query.
+        ordering = ["school_id", "role", "user_id"]
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
         constraints = [

@@ -3,7 +3,7 @@ Reads for schools, people and classrooms. Every selector takes the acting user a
 what that user may see: a member of school A never gets school B's rows.
 """
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from lms.models import Classroom, ClassroomStudent, Membership, Role, School, User
 
@@ -54,10 +54,12 @@ def membership_list_for_user(*, user: User) -> QuerySet[Membership]:
     return Membership.objects.filter(user=user).select_related("school")
 
 
-def classroom_list_for_user(*, user: User, school: School | None = None) -> QuerySet[Classroom]:
+def classroom_list_for_user(
+    *, user: User, school: School | None = None, homeroom_only: bool = False
+) -> QuerySet[Classroom]:
     """
     Classrooms the user may see: all of a school's classrooms for its teachers and admins,
-    only their own for students.
+    only their own for students; with `homeroom_only`, those the user is homeroom teacher of.
     """
     if not user.is_authenticated:
         return Classroom.objects.none()
@@ -68,9 +70,11 @@ def classroom_list_for_user(*, user: User, school: School | None = None) -> Quer
     classrooms = Classroom.objects.filter(visible)
     if school is not None:
         classrooms = classrooms.filter(school=school)
+    if homeroom_only:
+        classrooms = classrooms.filter(homeroom_teachers=user)
     return (
         classrooms.select_related("school")
-        .prefetch_related(Prefetch("homeroom_teachers", queryset=User.objects.order_by("username")))
+        .prefetch_related("homeroom_teachers")
         .annotate(student_count=Count("seats", distinct=True))
         .order_by("school__name", "name")
     )

@@ -7,6 +7,7 @@ from channels.layers import get_channel_layer
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
 
 from lms.models import Classroom, ClassroomStudent, Membership, Role, School, User
 from lms.signals import classroom_students_added
@@ -50,9 +51,12 @@ def user_create(
 @transaction.atomic
 def membership_grant(*, user: User, school: School, role: str) -> Membership:
     """Give `user` `role` in `school`; granting a role already held changes nothing."""
-    if role not in Role.values:
-        raise ValidationError({"role": _("Unknown role: %(role)s.") % {"role": role}})
-    membership, _created = Membership.objects.get_or_create(user=user, school=school, role=role)
+    existing = Membership.objects.filter(user=user, school=school, role=role).first()
+    if existing:
+        return existing
+    membership = Membership(user=user, school=school, role=role)
+    membership.full_clean()
+    membership.save()
     return membership
 
 
@@ -111,6 +115,7 @@ def event_send_on_commit(*, group: str, event: str, payload: dict) -> None:
     """
     Broadcast `event` to a channel group once the current transaction commits, so that no
     client hears of a change that was rolled back. Consumers receive it as a `broadcast` message.
+    A broadcast that fails (Redis down) is logged; the committed change stands.
     """
 
     def send():
@@ -118,4 +123,9 @@ def event_send_on_commit(*, group: str, event: str, payload: dict) -> None:
             group, {"type": "broadcast", "event": event, "payload": payload}
         )
 
-    transaction.on_commit(send)
+    transaction.on_commit(send, robust=True)
+
+
+def user_api_tokens_revoke(*, user: User) -> None:
+    """End every API session of the user (after a password change or reset)."""
+    Token.objects.filter(user=user).delete()

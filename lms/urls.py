@@ -3,8 +3,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from lms import auth_views as pathwise_auth
 from lms import views
-from lms.forms import LoginForm
+from lms.forms import AdminLoginForm, LoginForm
+
+admin.site.login_form = AdminLoginForm
 
 auth_patterns = [
     path(
@@ -15,7 +18,7 @@ auth_patterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/change/", pathwise_auth.PasswordChangeView.as_view(), name="password_change"),
     path(
         "password/change/done/",
         auth_views.PasswordChangeDoneView.as_view(),
@@ -29,7 +32,7 @@ auth_patterns = [
     ),
     path(
         "password/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        pathwise_auth.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path(

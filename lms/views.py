@@ -31,9 +31,9 @@ def home(request: HttpRequest) -> HttpResponse:
     requested = request.GET.get("role")
     role = requested if requested in context.roles else context.roles[0]
     school = context.current
-    classrooms = classroom_list_for_user(user=request.user, school=school)
-    if role == Role.TEACHER:
-        classrooms = classrooms.filter(homeroom_teachers=request.user)
+    classrooms = classroom_list_for_user(
+        user=request.user, school=school, homeroom_only=role == Role.TEACHER
+    )
     return render(
         request,
         DASHBOARD_TEMPLATES[role],

@@ -7,6 +7,7 @@ PostgreSQL (through psycopg's connection pool) and Redis (cache, channel layer, 
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "lms.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -103,6 +105,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # psycopg's pool instead of persistent connections: under ASGI, sync views run in changing
     # threads and CONN_MAX_AGE > 0 leaks a connection per thread (Django ticket #33497).
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # The pool checks each connection before handing it out: after a PostgreSQL restart, dead
+    # connections are replaced instead of failing a request each.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
         "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=20),
@@ -125,11 +130,20 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
 
+
+def _redis_database(url: str, offset: int) -> str:
+    """The same Redis server, `offset` databases further (redis://host:6379/0 → …/1)."""
+    parts = urlsplit(url)
+    number = int(parts.path.strip("/") or 0) + offset
+    return urlunsplit(parts._replace(path=f"/{number}"))
+
+
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            # Its own database: cache.clear() flushes the database, never the task queue.
+            "LOCATION": env.str("CACHE_URL", default=_redis_database(REDIS_URL, 1)),
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="pathwise"),
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 5},
         }

@@ -164,3 +164,68 @@ def test_api_token_bad_credentials_get_a_validation_error(client, user, body, at
     assert error["type"] == "validation_error"
     assert attr in {e["attr"] for e in error["errors"]}
     assert all(e["detail"] for e in error["errors"])
+
+
+@pytest.mark.parametrize(
+    ("path", "headers"),
+    [
+        ("/accounts/login/", {"user-agent": "evil\x00agent"}),
+        ("/accounts/login/", {"accept": "text/html\x00"}),
+        ("/api/v1/lms/auth/token/", {"user-agent": "\x00"}),
+        ("/admin/login/", {"user-agent": "\x00"}),
+    ],
+)
+def test_nul_bytes_in_headers_are_a_400_and_record_nothing(client, user, path, headers):
+    from axes.models import AccessAttempt
+
+    response = client.post(path, {"username": "ada", "password": "nope"}, headers=headers)
+    assert response.status_code == 400
+    assert not AccessAttempt.objects.exists()
+
+
+def test_admin_login_with_overlong_username_is_refused_cleanly(client, user):
+    response = client.post("/admin/login/", {"username": "a" * 10_000, "password": "x"})
+    assert response.status_code == 200
+    assert not get_user(client).is_authenticated
+
+
+def _token_for(client):
+    response = client.post(
+        "/api/v1/lms/auth/token/",
+        {"username": "ada", "password": PASSWORD},
+        content_type="application/json",
+    )
+    return response.json()["token"]
+
+
+def test_password_change_revokes_api_tokens(client, user):
+    token = _token_for(client)
+    client.force_login(user)
+    client.post(
+        reverse("password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a-much-better-passphrase",
+            "new_password2": "a-much-better-passphrase",
+        },
+    )
+    client.logout()
+    response = client.get("/api/v1/lms/me/", headers={"authorization": f"Token {token}"})
+    assert response.status_code == 401
+
+
+def test_password_reset_revokes_api_tokens(client, user):
+    token = _token_for(client)
+    client.post(reverse("password_reset"), {"email": "ada@example.org"})
+    link = re.search(r"https?://[^/]+(/accounts/password/reset/\S+)", mail.outbox[0].body).group(1)
+    form_url = client.get(link, follow=True).redirect_chain[-1][0]
+    client.post(
+        form_url, {"new_password1": "fresh-start-2026!", "new_password2": "fresh-start-2026!"}
+    )
+    response = client.get("/api/v1/lms/me/", headers={"authorization": f"Token {token}"})
+    assert response.status_code == 401
+
+
+def test_anonymous_cannot_revoke_tokens(client, db):
+    response = client.delete("/api/v1/lms/auth/token/")
+    assert response.status_code == 401

@@ -2,7 +2,6 @@ import uuid
 
 import pytest
 import pytest_asyncio
-from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
@@ -28,9 +27,7 @@ async def channel_layer():
 def signed_in(transactional_db):
     """A user and the cookie of their browser session."""
     user = UserFactory()
-    client = Client()
-    client.force_login(user)
-    return user, client.cookies[settings.SESSION_COOKIE_NAME].value
+    return user, _session_for(user)
 
 
 def socket(path="/ws/events/", *, session=None, origin="http://testserver"):
@@ -38,11 +35,6 @@ def socket(path="/ws/events/", *, session=None, origin="http://testserver"):
     if session:
         headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={session}".encode()))
     return WebsocketCommunicator(application, path, headers=headers)
-
-
-def test_configured_layer_is_redis_when_redis_url_is_set():
-    expected = "RedisChannelLayer" if settings.REDIS_URL else "InMemoryChannelLayer"
-    assert type(get_channel_layer()).__name__ == expected
 
 
 @pytest.mark.asyncio
@@ -109,6 +101,33 @@ def _send_then_roll_back(user_id):
 
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
+async def test_events_reach_only_their_own_user(signed_in, channel_layer):
+    # given two signed-in users with open sockets
+    user, session = signed_in
+    other = await database_sync_to_async(UserFactory)()
+    other_session = await database_sync_to_async(_session_for)(other)
+    mine, theirs = socket(session=session), socket(session=other_session)
+    try:
+        assert (await mine.connect())[0]
+        assert (await theirs.connect())[0]
+        # when an event is sent to the first user
+        await database_sync_to_async(_send_after_commit)(user.pk)
+        # then only the first user's socket receives it
+        assert (await mine.receive_json_from(timeout=5))["type"] == "plan.updated"
+        assert await theirs.receive_nothing(timeout=0.5)
+    finally:
+        await mine.disconnect()
+        await theirs.disconnect()
+
+
+def _session_for(user):
+    client = Client()
+    client.force_login(user)
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
 async def test_anonymous_socket_is_closed():
     communicator = socket()
     connected, code = await communicator.connect()
@@ -145,10 +164,3 @@ async def test_frames_from_the_client_get_an_error_and_the_socket_stays_open(
         assert (await communicator.receive_json_from(timeout=5))["type"] == "ping"
     finally:
         await communicator.disconnect()
-
-
-def test_sync_code_can_broadcast_without_an_event_loop():
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.send)(channel, {"type": "x"})
-    assert async_to_sync(layer.receive)(channel) == {"type": "x"}

@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from lms.models import Role
 from lms.school_context import SESSION_KEY
-from tests.factories import MembershipFactory
+from tests.factories import ClassroomFactory, MembershipFactory
 
 
 def test_anonymous_visitor_is_sent_to_login(client, db):
@@ -81,9 +81,27 @@ def test_home_in_simplified_chinese(client, school_world):
     assert "我的课程" in html  # "My courses"
 
 
-def test_home_page_query_count(client, school_world, django_assert_max_num_queries):
-    client.force_login(school_world["a"]["admin"])
-    with django_assert_max_num_queries(10):
+def test_teacher_dashboard_lists_only_their_homeroom_classes(client, school_world):
+    a = school_world["a"]
+    client.force_login(a["teacher"])
+    html = client.get("/").content.decode()
+    assert a["classroom"].name in html
+    assert a["other_classroom"].name not in html
+
+
+@pytest.mark.parametrize("role", Role.values)
+def test_home_page_query_count_does_not_grow_with_rows(
+    client, school_world, django_assert_max_num_queries, role
+):
+    a = school_world["a"]
+    client.force_login(a[role])
+    with django_assert_max_num_queries(100) as small:
+        client.get("/")
+    for n in range(10):
+        classroom = ClassroomFactory(school=a["school"], name=f"More {n}")
+        classroom.homeroom_teachers.add(a["teacher"])
+        classroom.seats.create(student=a["student"])
+    with django_assert_max_num_queries(len(small.captured_queries)):
         client.get("/")
 
 
@@ -98,13 +116,20 @@ def test_static_files_are_served(client, db):
     assert response.status_code == 200
 
 
+def test_seed_demo_refuses_in_production_mode(db):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="published password"):
+        call_command("seed_demo")
+
+
 def test_seed_demo_is_idempotent(db, django_user_model):
     from django.core.management import call_command
 
     from lms.models import ClassroomStudent, School
 
-    call_command("seed_demo")
-    call_command("seed_demo")
+    call_command("seed_demo", force=True)
+    call_command("seed_demo", force=True)
     assert School.objects.count() == 1
     assert django_user_model.objects.count() == 33
     assert ClassroomStudent.objects.count() == 30

@@ -13,7 +13,9 @@ from lms.celery import app
 print(json.dumps({
     "database": settings.DATABASES["default"]["ENGINE"],
     "database_name": settings.DATABASES["default"]["NAME"],
-    "pool": settings.DATABASES["default"].get("OPTIONS", {}).get("pool"),
+    "pool_max_size": (settings.DATABASES["default"].get("OPTIONS", {}).get("pool") or {}).get(
+        "max_size"
+    ),
     "conn_max_age": settings.DATABASES["default"]["CONN_MAX_AGE"],
     "cache": settings.CACHES["default"]["BACKEND"],
     "channel_layer": settings.CHANNEL_LAYERS["default"]["BACKEND"],
@@ -55,7 +57,7 @@ def test_service_variables_select_postgresql_and_redis():
     # then PostgreSQL through psycopg's pool, and Redis for cache, layer and broker
     assert config["database"] == "django.db.backends.postgresql"
     assert config["database_name"] == "pathwise"
-    assert config["pool"]["max_size"] >= 1
+    assert config["pool_max_size"] >= 1
     assert config["conn_max_age"] == 0  # persistent connections leak under ASGI (#33497)
     assert config["cache"] == "django.core.cache.backends.redis.RedisCache"
     assert config["channel_layer"] == "channels_redis.core.RedisChannelLayer"
@@ -63,6 +65,30 @@ def test_service_variables_select_postgresql_and_redis():
     assert config["eager"] is False
     assert config["acks_late"] is True
     assert config["reject_on_worker_lost"] is True
+
+
+def test_deploy_check_warns_when_emails_would_not_be_sent():
+    result = run_django(
+        ["manage.py", "check", "--deploy"],
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="lms.example.edu",
+    )
+    assert "lms.W001" in result.stderr + result.stdout
+
+
+def test_cache_lives_in_its_own_redis_database():
+    # cache.clear() flushes a whole Redis database: it must never hold the task queue
+    result = run_django(
+        [
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "print(settings.CACHES['default']['LOCATION'])",
+        ],
+        DEBUG="true",
+        REDIS_URL="redis://cache.example:6379/2",
+    )
+    assert result.stdout.strip() == "redis://cache.example:6379/3"
 
 
 def test_debug_defaults_to_off():
@@ -98,6 +124,7 @@ def test_deploy_check_is_clean_with_production_variables():
         ALLOWED_HOSTS="lms.example.edu",
         DATABASE_URL="postgres://pathwise@127.0.0.1:5432/pathwise",
         REDIS_URL="redis://127.0.0.1:6379/0",
+        EMAIL_URL="smtp+tls://pathwise:secret@smtp.example.edu:587",
     )
     # then Django's deployment checklist has nothing to say
     assert result.returncode == 0, result.stdout + result.stderr

@@ -1,4 +1,5 @@
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from lms import services
@@ -49,8 +50,20 @@ class Command(BaseCommand):
         "Safe to run again: what exists is kept as it is."
     )
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Create the demo accounts even with DEBUG off (they share a public password).",
+        )
+
     @transaction.atomic
     def handle(self, *args, **options):
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError(
+                "Refusing to create demo accounts with a published password while DEBUG is off. "
+                "Use --force on a machine that is not in production."
+            )
         school = School.objects.filter(slug=SCHOOL["slug"]).first() or services.school_create(
             **SCHOOL
         )
