@@ -363,3 +363,61 @@ def knowledge_point_remove_prerequisite(
     KnowledgePointPrerequisite.objects.filter(
         knowledge_point=knowledge_point, prerequisite=prerequisite
     ).delete()
+
+
+def item_move(*, items: QuerySet, item_id: int, offset: int) -> None:
+    """Move one row of an ordered set (modules, lessons, blocks) up (-1) or down (+1)."""
+    order = list(items.order_by("position", "pk").values_list("pk", flat=True))
+    if item_id not in order:
+        raise ValidationError(_("Unknown item."))
+    index = order.index(item_id)
+    target = min(max(index + offset, 0), len(order) - 1)
+    order.insert(target, order.pop(index))
+    reorder(items=items, order=order)
+
+
+@transaction.atomic
+def module_update(*, module: Module, title: str, description: str = "") -> Module:
+    return _update(module, {"title": title, "description": description})
+
+
+@transaction.atomic
+def lesson_update(*, lesson: Lesson, title: str, estimated_minutes: int) -> Lesson:
+    return _update(lesson, {"title": title, "estimated_minutes": estimated_minutes})
+
+
+@transaction.atomic
+def module_delete(*, module: Module) -> None:
+    module.delete()
+
+
+@transaction.atomic
+def lesson_delete(*, lesson: Lesson) -> None:
+    lesson.delete()
+
+
+@transaction.atomic
+def block_delete(*, block: ContentBlock) -> None:
+    block.delete()
+
+
+@transaction.atomic
+def knowledge_point_delete(*, knowledge_point: KnowledgePoint) -> None:
+    knowledge_point.delete()
+
+
+@transaction.atomic
+def course_delete(*, course: Course) -> None:
+    """Delete a course nobody has enrolled in; one with students is unpublished instead."""
+    if course.enrollments.exists():
+        raise ValidationError(
+            _("Students are enrolled in this course: unpublish it instead of deleting it.")
+        )
+    course.delete()
+
+
+@transaction.atomic
+def course_set_published(*, course: Course, published: bool) -> Course:
+    if published and not Lesson.objects.filter(module__course=course).exists():
+        raise ValidationError(_("Add at least one lesson before publishing the course."))
+    return _update(course, {"is_published": published})
