@@ -8,9 +8,12 @@ class CoursesConfig(AppConfig):
 
     def ready(self):
         from courses import panels, receivers  # noqa: F401  (receivers connect on import)
+        from courses.demo import seed_demo_courses
         from lms.dashboard import register_panel
+        from lms.demo import register_seeder
         from lms.models import Role
 
+        register_seeder(seed_demo_courses, order=10)
         register_panel(
             role=Role.STUDENT,
             template="courses/_panel_student_courses.html",

@@ -126,6 +126,7 @@ def test_seed_demo_refuses_in_production_mode(db):
 def test_seed_demo_is_idempotent(db, django_user_model):
     from django.core.management import call_command
 
+    from courses.models import Course, Enrollment, KnowledgePoint, Lesson, Program
     from lms.models import ClassroomStudent, School
 
     call_command("seed_demo", force=True)
@@ -133,5 +134,11 @@ def test_seed_demo_is_idempotent(db, django_user_model):
     assert School.objects.count() == 1
     assert django_user_model.objects.count() == 33
     assert ClassroomStudent.objects.count() == 30
+    assert Course.objects.filter(is_published=True).count() == 3
+    assert Lesson.objects.count() == 14
+    # the classroom takes two courses: 30 students, 2 enrollments each
+    assert Enrollment.objects.count() == 60
+    assert KnowledgePoint.objects.filter(course__code="ML-101").count() == 7
+    assert Program.objects.get().steps.count() == 2
     student = django_user_model.objects.get(username="student01")
     assert student.check_password("pathwise-demo")

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from lms import services
+from lms.demo import DemoSchool, seeders
 from lms.models import Classroom, Role, School, User
 
 DEMO_PASSWORD = "pathwise-demo"
@@ -79,6 +80,10 @@ class Command(BaseCommand):
             school=school, name=CLASSROOM, homeroom_teachers=teachers[:1]
         )
         services.classroom_add_students(classroom=classroom, students=students)
+        demo = DemoSchool(
+            school=school, admin=admin, teachers=teachers, students=students, classroom=classroom
+        )
+        extra_lines = [line for seeder in seeders() for line in seeder(demo)]
 
         self.stdout.write(self.style.SUCCESS(f"Demo school ready: {school.name}"))
         self.stdout.write(f"Every demo login uses the password: {DEMO_PASSWORD}")
@@ -88,6 +93,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  students      {students[0].username} … {students[-1].username} ({CLASSROOM})"
         )
+        for line in extra_lines:
+            self.stdout.write(line)
 
     def _member(self, username: str, display_name: str, *, school: School, role: str) -> User:
         user = User.objects.filter(username=username).first() or services.user_create(
