@@ -21,6 +21,12 @@ class CoursesConfig(AppConfig):
             order=10,
         )
         register_panel(
+            role=Role.ADMIN,
+            template="courses/_panel_admin_courses.html",
+            context=panels.admin_courses,
+            order=10,
+        )
+        register_panel(
             role=Role.TEACHER,
             template="courses/_panel_teacher_courses.html",
             context=panels.teacher_courses,

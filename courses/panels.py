@@ -18,3 +18,7 @@ def teacher_courses(request: HttpRequest, school: School) -> dict:
         .filter(school=school, teachers=request.user)
         .order_by("title")
     }
+
+
+def admin_courses(request: HttpRequest, school: School) -> dict:
+    return {"course_count": course_list_editable(user=request.user).filter(school=school).count()}

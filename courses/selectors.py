@@ -2,7 +2,8 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from courses.models import (
@@ -291,3 +292,31 @@ def knowledge_point_list(*, course: Course) -> QuerySet[KnowledgePoint]:
     return course.knowledge_points.prefetch_related(
         Prefetch("prerequisites", queryset=KnowledgePoint.objects.order_by("name"))
     ).order_by("name")
+
+
+def enrollment_export_list(*, school, course: Course | None = None) -> QuerySet[Enrollment]:
+    """Enrollments of a school (or one course) with progress figures, for CSV export."""
+    enrollments = Enrollment.objects.filter(course__school=school)
+    if course is not None:
+        enrollments = enrollments.filter(course=course)
+    progress = LessonProgress.objects.filter(
+        student=OuterRef("student_id"), lesson__module__course=OuterRef("course_id")
+    )
+    return (
+        enrollments.select_related("student", "course")
+        .annotate(
+            lesson_count=_count(Lesson.objects.filter(module__course=OuterRef("course_id"))),
+            completed_count=_count(progress.filter(completed_at__isnull=False)),
+            seconds_spent=Coalesce(
+                Subquery(
+                    progress.order_by()
+                    .values("student")
+                    .annotate(total=Sum("time_spent_seconds"))
+                    .values("total"),
+                    output_field=IntegerField(),
+                ),
+                0,
+            ),
+        )
+        .order_by("course__code", "student__username")
+    )

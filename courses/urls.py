@@ -1,6 +1,6 @@
 from django.urls import path
 
-from courses.views import authoring, student
+from courses.views import admin, authoring, student
 
 app_name = "courses"
 
@@ -44,4 +44,26 @@ urlpatterns = [
     path("blocks/<int:block_id>/edit/", authoring.block_edit, name="block_edit"),
     path("blocks/<int:block_id>/move/", authoring.block_move, name="block_move"),
     path("blocks/<int:block_id>/delete/", authoring.block_delete, name="block_delete"),
+    path(
+        "<int:course_id>/roster.csv",
+        admin.course_enrollments_export,
+        name="course_enrollments_export",
+    ),
+    # School admins
+    path("<int:course_id>/enroll/classroom/", admin.enroll_classroom, name="enroll_classroom"),
+    path(
+        "<int:course_id>/enroll/classroom/<int:classroom_id>/stop/",
+        admin.unenroll_classroom,
+        name="unenroll_classroom",
+    ),
+    path("<int:course_id>/enroll/student/", admin.enroll_student, name="enroll_student"),
+    path(
+        "<int:course_id>/enrollments/<int:enrollment_id>/drop/",
+        admin.drop_enrollment,
+        name="drop_enrollment",
+    ),
+    path("enrollments.csv", admin.enrollments_export, name="enrollments_export"),
+    path("import/", admin.import_start, name="import"),
+    path("import/<int:job_id>/", admin.import_job, name="import_job"),
+    path("import/<int:job_id>/confirm/", admin.import_job_confirm, name="import_job_confirm"),
 ]

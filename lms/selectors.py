@@ -3,7 +3,7 @@ Reads for schools, people and classrooms. Every selector takes the acting user a
 what that user may see: a member of school A never gets school B's rows.
 """
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from lms.models import Classroom, ClassroomStudent, Membership, Role, School, User
 
@@ -92,3 +92,29 @@ def school_member_counts(*, user: User, school: School) -> dict[str, int]:
     counts = dict.fromkeys(Role.values, 0)
     counts.update({row["role"]: row["count"] for row in rows})
     return counts
+
+
+def school_member_list(
+    *, user: User, school: School, query: str = "", role: str = ""
+) -> QuerySet[User]:
+    """The members of a school, for its admins (nobody else gets any)."""
+    if not user_has_school_role(user=user, school=school, roles=(Role.ADMIN,)):
+        return User.objects.none()
+    members = User.objects.filter(memberships__school=school)
+    if role:
+        members = members.filter(memberships__school=school, memberships__role=role)
+    if query:
+        members = members.filter(
+            Q(username__icontains=query)
+            | Q(display_name__icontains=query)
+            | Q(email__icontains=query)
+            | Q(first_name__icontains=query)
+            | Q(last_name__icontains=query)
+        )
+    return (
+        members.distinct()
+        .prefetch_related(
+            Prefetch("memberships", queryset=Membership.objects.filter(school=school))
+        )
+        .order_by("username")
+    )

@@ -129,3 +129,46 @@ def event_send_on_commit(*, group: str, event: str, payload: dict) -> None:
 def user_api_tokens_revoke(*, user: User) -> None:
     """End every API session of the user (after a password change or reset)."""
     Token.objects.filter(user=user).delete()
+
+
+@transaction.atomic
+def user_update(*, user: User, display_name: str, email: str) -> User:
+    user.display_name = display_name
+    user.email = User.objects.normalize_email(email)
+    user.full_clean()
+    user.save(update_fields=["display_name", "email"])
+    return user
+
+
+@transaction.atomic
+def membership_revoke(*, user: User, school: School, role: str) -> None:
+    """Take a role away; a school always keeps at least one admin."""
+    if role == Role.ADMIN:
+        admins = Membership.objects.select_for_update().filter(school=school, role=Role.ADMIN)
+        if not admins.exclude(user=user).exists():
+            raise ValidationError(_("A school needs at least one admin."))
+    Membership.objects.filter(user=user, school=school, role=role).delete()
+    if role == Role.STUDENT:
+        ClassroomStudent.objects.filter(classroom__school=school, student=user).delete()
+    if role == Role.TEACHER:
+        for classroom in Classroom.objects.filter(school=school, homeroom_teachers=user):
+            classroom.homeroom_teachers.remove(user)
+
+
+@transaction.atomic
+def classroom_update(
+    *, classroom: Classroom, name: str, homeroom_teachers: Iterable[User]
+) -> Classroom:
+    homeroom_teachers = list(homeroom_teachers)
+    _require_role(users=homeroom_teachers, school=classroom.school, role=Role.TEACHER)
+    classroom.name = name
+    classroom.full_clean()
+    classroom.save(update_fields=["name", "updated_at"])
+    classroom.homeroom_teachers.set(homeroom_teachers)
+    return classroom
+
+
+@transaction.atomic
+def classroom_remove_student(*, classroom: Classroom, student: User) -> None:
+    """Take a student out of a classroom; their course enrollments stay as they are."""
+    ClassroomStudent.objects.filter(classroom=classroom, student=student).delete()

@@ -4,8 +4,9 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from lms import auth_views as pathwise_auth
-from lms import views
 from lms.forms import AdminLoginForm, LoginForm
+from lms.views import home as views
+from lms.views import people
 
 admin.site.login_form = AdminLoginForm
 
@@ -50,6 +51,20 @@ api_v1_patterns = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("school/switch/", views.school_switch, name="school_switch"),
+    path("school/people/", people.people, name="school_people"),
+    path("school/people/<int:user_id>/", people.person, name="school_person"),
+    path(
+        "school/people/<int:user_id>/send-reset/",
+        people.person_send_reset,
+        name="school_person_send_reset",
+    ),
+    path("school/classrooms/", people.classrooms, name="school_classrooms"),
+    path("school/classrooms/<int:classroom_id>/", people.classroom, name="school_classroom"),
+    path(
+        "school/classrooms/<int:classroom_id>/students/<int:user_id>/remove/",
+        people.classroom_remove_student,
+        name="school_classroom_remove_student",
+    ),
     path("courses/", include("courses.urls")),
     path("accounts/", include(auth_patterns)),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -22,7 +22,8 @@ from courses.forms import (
 from courses.models import ContentBlock, Course, KnowledgePoint, Lesson, Module
 from courses.selectors import course_list_editable, knowledge_point_list, roster_for_course
 from courses.services import authoring
-from lms.models import Role
+from lms.http import posted_id
+from lms.models import Classroom, Role, User
 from lms.school_context import school_context
 from lms.selectors import user_has_school_role
 
@@ -465,10 +466,12 @@ def knowledge_points(request: HttpRequest, course_id: int) -> HttpResponse:
 @require_POST
 def prerequisite_remove(request: HttpRequest, course_id: int) -> HttpResponse:
     course = _editable_course(request, course_id)
-    kp = get_object_or_404(course.knowledge_points, pk=request.POST.get("knowledge_point") or 0)
+    kp = get_object_or_404(
+        course.knowledge_points, pk=posted_id(request.POST.get("knowledge_point"))
+    )
     prerequisite = get_object_or_404(
         KnowledgePoint.objects.filter(course__school=course.school),
-        pk=request.POST.get("prerequisite") or 0,
+        pk=posted_id(request.POST.get("prerequisite")),
     )
     authoring.knowledge_point_remove_prerequisite(knowledge_point=kp, prerequisite=prerequisite)
     return redirect("courses:knowledge_points", course_id=course.pk)
@@ -491,13 +494,21 @@ def knowledge_point_delete(request: HttpRequest, course_id: int, kp_id: int) -> 
 @login_required
 def roster(request: HttpRequest, course_id: int) -> HttpResponse:
     course = _editable_course(request, course_id)
-    lesson_count = Lesson.objects.filter(module__course=course).count()
-    return render(
-        request,
-        "courses/roster.html",
-        {
-            "course": course,
-            "enrollments": roster_for_course(course=course),
-            "lesson_count": lesson_count,
-        },
-    )
+    is_admin = user_has_school_role(user=request.user, school=course.school, roles=(Role.ADMIN,))
+    context = {
+        "course": course,
+        "enrollments": roster_for_course(course=course),
+        "lesson_count": Lesson.objects.filter(module__course=course).count(),
+        "is_admin": is_admin,
+    }
+    if is_admin:
+        context.update(
+            classrooms=Classroom.objects.filter(school=course.school).order_by("name"),
+            classroom_enrollments=course.classroom_enrollments.select_related("classroom"),
+            students=User.objects.filter(
+                memberships__school=course.school, memberships__role=Role.STUDENT
+            )
+            .exclude(enrollments__course=course, enrollments__status__in=["active", "completed"])
+            .order_by("username"),
+        )
+    return render(request, "courses/roster.html", context)

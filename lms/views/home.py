@@ -10,6 +10,7 @@ from django.views.defaults import page_not_found, permission_denied, server_erro
 from lms.dashboard import panels_for
 from lms.exceptions import error_payload
 from lms.health import run_checks
+from lms.http import posted_id
 from lms.models import Role
 from lms.school_context import school_context, school_context_choose
 from lms.selectors import classroom_list_for_user, school_member_counts
@@ -52,11 +53,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def school_switch(request: HttpRequest) -> HttpResponse:
-    try:
-        school_id = int(request.POST.get("school", ""))
-    except ValueError:
-        school_id = 0
-    if not school_context_choose(request, school_id=school_id):
+    if not school_context_choose(request, school_id=posted_id(request.POST.get("school"))):
         messages.error(request, _("You are not a member of that school."))
     return redirect("home")
 
