@@ -20,7 +20,7 @@ from courses.services.enrollment import (
     enrollment_create,
     enrollment_drop,
 )
-from courses.services.imports import import_job_create, import_job_start
+from courses.services.imports import import_job_create, import_job_forget_file, import_job_start
 from lms.http import posted_id
 from lms.models import Classroom, Role, User
 from lms.permissions import school_admin_required
@@ -198,7 +198,7 @@ def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
 def import_job_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
     """Run, for real, the file of a dry run that found no error."""
     dry_run = _job(request, job_id)
-    if not (dry_run.dry_run and dry_run.report.get("valid")):
+    if not (dry_run.dry_run and dry_run.report.get("valid") and dry_run.file):
         messages.error(request, _("Only a dry run without errors can be imported."))
         return redirect("courses:import_job", job_id=dry_run.pk)
     with dry_run.file.open("rb") as stored:
@@ -208,5 +208,6 @@ def import_job_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
             uploaded_file=File(stored, name=dry_run.filename),
             dry_run=False,
         )
+    import_job_forget_file(job=dry_run)
     import_job_start(job=job)
     return redirect("courses:import_job", job_id=job.pk)
