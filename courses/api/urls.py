@@ -1,6 +1,6 @@
 from django.urls import path
 
-from courses.api import views
+from courses.api import authoring, views
 
 app_name = "courses-api"
 
@@ -19,5 +19,68 @@ urlpatterns = [
         "lessons/<int:lesson_id>/complete/",
         views.LessonCompleteApi.as_view(),
         name="lesson-complete",
+    ),
+    # Teachers of a course and admins of its school
+    path("manage/", authoring.ManagedCourseListApi.as_view(), name="manage-course-list"),
+    path(
+        "manage/<int:course_id>/", authoring.ManagedCourseDetailApi.as_view(), name="manage-course"
+    ),
+    path(
+        "manage/<int:course_id>/publish/",
+        authoring.CoursePublishApi.as_view(),
+        name="manage-publish",
+    ),
+    path(
+        "manage/<int:course_id>/modules/",
+        authoring.CourseContentApi.as_view(),
+        name="manage-modules",
+    ),
+    path(
+        "manage/<int:course_id>/modules/order/",
+        authoring.ModuleOrderApi.as_view(),
+        name="manage-module-order",
+    ),
+    path(
+        "manage/<int:course_id>/knowledge-points/",
+        authoring.KnowledgePointListApi.as_view(),
+        name="manage-kp-list",
+    ),
+    path("modules/<int:module_id>/", authoring.ModuleDetailApi.as_view(), name="manage-module"),
+    path(
+        "modules/<int:module_id>/lessons/",
+        authoring.ModuleLessonsApi.as_view(),
+        name="manage-lesson-create",
+    ),
+    path(
+        "modules/<int:module_id>/lessons/order/",
+        authoring.LessonOrderApi.as_view(),
+        name="manage-lesson-order",
+    ),
+    path(
+        "lessons/<int:lesson_id>/manage/", authoring.LessonManageApi.as_view(), name="manage-lesson"
+    ),
+    path(
+        "lessons/<int:lesson_id>/duplicate/",
+        authoring.LessonDuplicateApi.as_view(),
+        name="manage-lesson-duplicate",
+    ),
+    path(
+        "lessons/<int:lesson_id>/blocks/", authoring.LessonBlocksApi.as_view(), name="manage-blocks"
+    ),
+    path(
+        "lessons/<int:lesson_id>/blocks/order/",
+        authoring.BlockOrderApi.as_view(),
+        name="manage-block-order",
+    ),
+    path("blocks/<int:block_id>/", authoring.BlockManageApi.as_view(), name="manage-block"),
+    path(
+        "knowledge-points/<int:kp_id>/",
+        authoring.KnowledgePointDetailApi.as_view(),
+        name="manage-kp",
+    ),
+    path(
+        "knowledge-points/<int:kp_id>/prerequisites/",
+        authoring.KnowledgePointPrerequisiteApi.as_view(),
+        name="manage-kp-prerequisites",
     ),
 ]

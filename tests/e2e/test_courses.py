@@ -93,11 +93,12 @@ def test_teacher_builds_a_course_and_a_student_takes_it(demo, browser: Browser):
 
 def test_admin_imports_students_who_then_see_their_course(demo, browser: Browser, tmp_path):
     csv_file = tmp_path / "new-students.csv"
-    csv_file.write_bytes(
-        "\ufeffusername,name,email,role,classroom,courses,password\n"
-        "li.lei,李雷,li.lei@example.org,student,Grade 10 · Class 2,ML-101,first-day-2026\n"
-        "han.mm,韩梅梅,han.mm@example.org,学生,Grade 10 · Class 2,ML-101;CHN-7,first-day-2026\n".encode()
-    )
+    rows = [
+        "username,name,email,role,classroom,courses,password",
+        "li.lei,李雷,li.lei@example.org,student,Grade 10 · Class 2,ML-101,first-day-2026",
+        "han.mm,韩梅梅,han.mm@example.org,学生,Grade 10 · Class 2,ML-101;CHN-7,first-day-2026",
+    ]
+    csv_file.write_bytes(("\ufeff" + "\n".join(rows) + "\n").encode())
     admin = browser.new_context().new_page()
     log_in(admin, demo, "admin")
     admin.get_by_role("link", name="Import people and enrollments (CSV)").click()
