@@ -1,6 +1,6 @@
 from django.urls import path
 
-from courses.api import authoring, views
+from courses.api import admin, authoring, views
 
 app_name = "courses-api"
 
@@ -83,4 +83,22 @@ urlpatterns = [
         authoring.KnowledgePointPrerequisiteApi.as_view(),
         name="manage-kp-prerequisites",
     ),
+    # School admins (teachers may read their course's roster)
+    path(
+        "manage/<int:course_id>/enrollments/",
+        admin.CourseEnrollmentsApi.as_view(),
+        name="manage-enrollments",
+    ),
+    path(
+        "manage/<int:course_id>/enrollments/<int:enrollment_id>/drop/",
+        admin.EnrollmentDropApi.as_view(),
+        name="manage-enrollment-drop",
+    ),
+    path(
+        "manage/<int:course_id>/classrooms/",
+        admin.ClassroomEnrollmentApi.as_view(),
+        name="manage-classroom-enrollment",
+    ),
+    path("imports/", admin.ImportJobCreateApi.as_view(), name="import-create"),
+    path("imports/<int:job_id>/", admin.ImportJobDetailApi.as_view(), name="import-detail"),
 ]
