@@ -1,7 +1,16 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from courses.models import BlockKind, ContentBlock, Course, KnowledgePoint, Lesson, Level
+from courses.models import (
+    BlockKind,
+    ContentBlock,
+    Course,
+    DeliveryMode,
+    KnowledgePoint,
+    Lesson,
+    Level,
+    Program,
+)
 from lms.models import Role, User
 
 
@@ -134,3 +143,29 @@ class PrerequisiteForm(forms.Form):
             .order_by("course__title", "name")
         )
         self.fields["prerequisite"].label_from_instance = lambda kp: f"{kp.name} ({kp.course.code})"
+
+
+class ProgramForm(forms.ModelForm):
+    class Meta:
+        model = Program
+        fields = ["title", "goal", "audience", "level"]
+        widgets = {"goal": forms.Textarea(attrs={"rows": 3})}
+
+    def _post_clean(self):
+        pass
+
+
+class ProgramStepForm(forms.Form):
+    course = forms.ModelChoiceField(label=_("Course"), queryset=Course.objects.none())
+    delivery_mode = forms.ChoiceField(label=_("Delivery"), choices=DeliveryMode.choices)
+    expected_weeks = forms.IntegerField(
+        label=_("Expected weeks"), min_value=1, max_value=520, initial=4
+    )
+
+    def __init__(self, *args, program: Program, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["course"].queryset = (
+            Course.objects.filter(school=program.school)
+            .exclude(program_steps__program=program)
+            .order_by("title")
+        )

@@ -320,3 +320,38 @@ def enrollment_export_list(*, school, course: Course | None = None) -> QuerySet[
         )
         .order_by("course__code", "student__username")
     )
+
+
+@dataclass
+class ProgramStepProgress:
+    step: ProgramCourse
+    status: str | None  # the student's enrollment status in the course, or None
+    percent: int
+
+
+def program_progress(*, program: Program, user: User) -> list[ProgramStepProgress]:
+    """Each course of a program with the user's enrollment status and progress in it."""
+    steps = list(program.steps.select_related("course").order_by("position", "pk"))
+    enrollments = {
+        e.course_id: e
+        for e in enrollment_list_for_student(user=user).filter(
+            course__in=[step.course_id for step in steps]
+        )
+    }
+    result = []
+    for step in steps:
+        enrollment = enrollments.get(step.course_id)
+        percent = 0
+        if enrollment is not None and enrollment.lesson_count:
+            percent = round(100 * enrollment.completed_count / enrollment.lesson_count)
+        result.append(
+            ProgramStepProgress(
+                step=step, status=enrollment.status if enrollment else None, percent=percent
+            )
+        )
+    return result
+
+
+def program_list_editable(*, user: User) -> QuerySet[Program]:
+    """Programs of the schools the user administers."""
+    return Program.objects.filter(school__in=school_ids_for_user(user, roles=(Role.ADMIN,)))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from courses.views import admin, authoring, student
+from courses.views import admin, authoring, programs, student
 
 app_name = "courses"
 
@@ -63,6 +63,14 @@ urlpatterns = [
         name="drop_enrollment",
     ),
     path("enrollments.csv", admin.enrollments_export, name="enrollments_export"),
+    path("programs/manage/", programs.program_list, name="program_list"),
+    path("programs/<int:program_id>/edit/", programs.program_edit, name="program_edit"),
+    path("programs/<int:program_id>/publish/", programs.program_publish, name="program_publish"),
+    path(
+        "programs/<int:program_id>/steps/<int:step_id>/",
+        programs.program_step_move,
+        name="program_step",
+    ),
     path("import/", admin.import_start, name="import"),
     path("import/<int:job_id>/", admin.import_job, name="import_job"),
     path("import/<int:job_id>/confirm/", admin.import_job_confirm, name="import_job_confirm"),

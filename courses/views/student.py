@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from courses.models import Level, Program
+from courses.models import Level
 from courses.permissions import course_can_edit
 from courses.selectors import (
     catalog_course_list,
@@ -19,6 +19,7 @@ from courses.selectors import (
     lesson_blocks,
     lesson_list_visible,
     program_list_for_catalog,
+    program_progress,
 )
 from courses.services.enrollment import enrollment_self_enroll, program_enroll
 from courses.services.progress import lesson_complete
@@ -149,14 +150,24 @@ def program_detail(request: HttpRequest, program_id: int) -> HttpResponse:
     program = get_object_or_404(
         program_list_for_catalog(user=request.user, school=school), pk=program_id
     )
-    return render(request, "courses/program_detail.html", {"program": program})
+    progress = program_progress(program=program, user=request.user)
+    enrolled = program.enrollments.filter(student=request.user).exists()
+    return render(
+        request,
+        "courses/program_detail.html",
+        {"program": program, "progress": progress, "enrolled": enrolled},
+    )
 
 
 @login_required
 @require_POST
 def program_enroll_view(request: HttpRequest, program_id: int) -> HttpResponse:
     school = school_context(request).current
-    program = get_object_or_404(Program.objects.filter(school=school), pk=program_id)
+    if school is None:
+        raise Http404
+    program = get_object_or_404(
+        program_list_for_catalog(user=request.user, school=school), pk=program_id
+    )
     try:
         program_enroll(student=request.user, program=program)
     except ValidationError as error:

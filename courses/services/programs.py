@@ -1,0 +1,65 @@
+"""Writes that build programs: ordered courses toward a goal."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from courses.models import Course, Program, ProgramCourse
+from lms.models import School
+
+
+@transaction.atomic
+def program_create(
+    *, school: School, title: str, audience: str, level: str, goal: str = ""
+) -> Program:
+    program = Program(school=school, title=title, audience=audience, level=level, goal=goal)
+    program.full_clean()
+    program.save()
+    return program
+
+
+@transaction.atomic
+def program_update(*, program: Program, **fields) -> Program:
+    allowed = {"title", "goal", "audience", "level"}
+    if set(fields) - allowed:
+        raise TypeError(f"program_update() got unknown fields: {sorted(set(fields) - allowed)}")
+    for name, value in fields.items():
+        setattr(program, name, value)
+    program.full_clean()
+    program.save(update_fields=[*fields, "updated_at"])
+    return program
+
+
+@transaction.atomic
+def program_set_published(*, program: Program, published: bool) -> Program:
+    if published and not program.steps.exists():
+        raise ValidationError(_("Add at least one course before publishing the program."))
+    program.is_published = published
+    program.save(update_fields=["is_published", "updated_at"])
+    return program
+
+
+@transaction.atomic
+def program_add_course(
+    *, program: Program, course: Course, delivery_mode: str, expected_weeks: int
+) -> ProgramCourse:
+    if course.school_id != program.school_id:
+        raise ValidationError(_("The course belongs to another school."))
+    if program.steps.filter(course=course).exists():
+        raise ValidationError(_("The course is already in the program."))
+    last = program.steps.order_by("-position").first()
+    step = ProgramCourse(
+        program=program,
+        course=course,
+        delivery_mode=delivery_mode,
+        expected_weeks=expected_weeks,
+        position=last.position + 1 if last else 0,
+    )
+    step.full_clean()
+    step.save()
+    return step
+
+
+@transaction.atomic
+def program_remove_course(*, step: ProgramCourse) -> None:
+    step.delete()
