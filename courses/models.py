@@ -42,6 +42,7 @@ class Course(TimeStampedModel):
     )
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True, help_text=_("Markdown."))
+    description_html = models.TextField(editable=False, blank=True)
     subject = models.CharField(_("subject"), max_length=80)
     level = models.CharField(_("level"), max_length=16, choices=Level.choices)
     tags = models.ManyToManyField(Tag, blank=True, related_name="courses", verbose_name=_("tags"))
@@ -210,6 +211,8 @@ class ContentBlock(TimeStampedModel):
     position = models.PositiveIntegerField(_("position"), default=0)
     title = models.CharField(_("title"), max_length=200, blank=True)
     body = models.TextField(_("body"), blank=True, max_length=100_000)
+    # `body` rendered and sanitized when it is written (see courses.content), for text blocks.
+    body_html = models.TextField(editable=False, blank=True)
     language = models.CharField(
         _("programming language"), max_length=32, blank=True, help_text=_("For code examples.")
     )

@@ -163,6 +163,7 @@ class LessonDetailApi(APIView):
             kind = serializers.CharField()
             title = serializers.CharField()
             body = serializers.CharField()
+            html = serializers.CharField(source="body_html")
             language = serializers.CharField()
             url = serializers.SerializerMethodField()
             captions_url = serializers.SerializerMethodField()

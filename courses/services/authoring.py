@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import F, Max, Model, QuerySet
 from django.utils.translation import gettext as _
 
+from courses.content import render_markdown
 from courses.graph import path_between
 from courses.models import (
     BlockKind,
@@ -103,6 +104,7 @@ def course_create(
             subject=subject.strip(),
             level=level,
             description=description,
+            description_html=render_markdown(description),
             is_published=is_published,
             allows_self_enrollment=allows_self_enrollment,
             starts_on=starts_on,
@@ -125,6 +127,8 @@ def course_update(
     unknown = set(fields) - set(COURSE_FIELDS)
     if unknown:
         raise TypeError(f"course_update() got unknown fields: {sorted(unknown)}")
+    if "description" in fields:
+        fields["description_html"] = render_markdown(fields["description"])
     _update(course, fields)
     if teachers is not None:
         _require_teachers(course.school, teachers)
@@ -235,7 +239,12 @@ def block_create(
     if captions is not None:
         block.captions = captions
     _validate_block(block)
+    block.body_html = _block_html(block)
     return _save_new(block)
+
+
+def _block_html(block: ContentBlock) -> str:
+    return render_markdown(block.body) if block.kind == BlockKind.TEXT else ""
 
 
 def _validate_block(block: ContentBlock) -> None:
@@ -268,8 +277,9 @@ def block_update(*, block: ContentBlock, **fields) -> ContentBlock:
     for name, value in fields.items():
         setattr(block, name, value)
     _validate_block(block)
+    block.body_html = _block_html(block)
     block.full_clean()
-    block.save(update_fields=[*fields, "updated_at"])
+    block.save(update_fields=[*fields, "body_html", "updated_at"])
     return block
 
 
@@ -310,6 +320,7 @@ def lesson_duplicate(*, lesson: Lesson) -> Lesson:
                 position=b.position,
                 title=b.title,
                 body=b.body,
+                body_html=b.body_html,
                 language=b.language,
                 file=b.file.name,
                 url=b.url,

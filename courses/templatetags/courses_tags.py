@@ -1,15 +1,6 @@
 from django import template
-from django.utils.safestring import mark_safe
-
-from courses.content import render_markdown
 
 register = template.Library()
-
-
-@register.filter(name="markdown")
-def markdown_filter(text: str) -> str:
-    """Teacher-written Markdown as sanitized HTML (see courses.content)."""
-    return mark_safe(render_markdown(text or ""))
 
 
 @register.simple_tag

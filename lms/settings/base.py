@@ -62,7 +62,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "lms.middleware.RejectNulBytesMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "lms.middleware.StaticFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -159,6 +159,8 @@ if REDIS_URL:
             },
         }
     }
+    # Sessions read from the cache, written through to the database (which stays the truth).
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
     CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL)
     CELERY_TASK_ALWAYS_EAGER = False

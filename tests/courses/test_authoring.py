@@ -155,3 +155,17 @@ def test_lesson_knowledge_points_must_belong_to_its_course(course_world):
             lesson=course_world["lessons"][0], knowledge_points=[foreign]
         )
     assert not Lesson.knowledge_points.through.objects.exists()
+
+
+def test_text_is_rendered_and_sanitized_when_written(course_world):
+    lesson = course_world["lessons"][0]
+    block = authoring.block_create(lesson=lesson, kind="text", body="**Hi** <script>x</script>")
+    assert "<strong>Hi</strong>" in block.body_html
+    assert "<script" not in block.body_html
+    authoring.block_update(block=block, body="$x^2$")
+    block.refresh_from_db()
+    assert "<math" in block.body_html
+    code = authoring.block_create(lesson=lesson, kind="code", body="print('<b>')")
+    assert code.body_html == ""
+    course = authoring.course_update(course=course_world["course"], description="*new*")
+    assert course.description_html == "<p><em>new</em></p>"
