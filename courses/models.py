@@ -57,6 +57,9 @@ class Course(TimeStampedModel):
     allows_self_enrollment = models.BooleanField(_("students may enroll themselves"), default=True)
     starts_on = models.DateField(_("starts on"), null=True, blank=True)
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    # Raised by every change to the outline (modules, lessons, their tags and gates): cached
+    # outlines are keyed by it, so a change is never served stale.
+    content_version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["school", "code"]

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db.models import Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
@@ -14,7 +15,6 @@ from courses.models import (
     KnowledgePoint,
     Lesson,
     LessonProgress,
-    Module,
     Program,
     ProgramCourse,
     Tag,
@@ -163,11 +163,68 @@ def enrollment_list_for_student(*, user: User) -> QuerySet[Enrollment]:
     )
 
 
+@dataclass(frozen=True)
+class LessonInfo:
+    """What an outline shows of a lesson: plain data, cached per course content version."""
+
+    pk: int
+    title: str
+    estimated_minutes: int
+    knowledge_points: tuple[str, ...]
+    prerequisite_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ModuleInfo:
+    pk: int
+    title: str
+    lessons: tuple[LessonInfo, ...]
+
+
+STRUCTURE_CACHE_SECONDS = 24 * 60 * 60
+
+
+def course_structure(*, course: Course) -> tuple[ModuleInfo, ...]:
+    """
+    The modules and lessons of a course in order, with knowledge points and gates. Read from
+    the cache under the course's `content_version`, which every outline change raises.
+    """
+    key = f"courses:structure:{course.pk}:{course.content_version}"
+    structure = cache.get(key)
+    if structure is None:
+        lessons = Lesson.objects.order_by("position", "pk").prefetch_related(
+            Prefetch("knowledge_points", queryset=KnowledgePoint.objects.order_by("name")),
+            Prefetch("prerequisites", queryset=Lesson.objects.only("pk")),
+        )
+        modules = course.modules.order_by("position", "pk").prefetch_related(
+            Prefetch("lessons", lessons)
+        )
+        structure = tuple(
+            ModuleInfo(
+                pk=module.pk,
+                title=module.title,
+                lessons=tuple(
+                    LessonInfo(
+                        pk=lesson.pk,
+                        title=lesson.title,
+                        estimated_minutes=lesson.estimated_minutes,
+                        knowledge_points=tuple(kp.name for kp in lesson.knowledge_points.all()),
+                        prerequisite_ids=tuple(p.pk for p in lesson.prerequisites.all()),
+                    )
+                    for lesson in module.lessons.all()
+                ),
+            )
+            for module in modules
+        )
+        cache.set(key, structure, STRUCTURE_CACHE_SECONDS)
+    return structure
+
+
 @dataclass
 class LessonEntry:
-    lesson: Lesson
+    lesson: LessonInfo
     completed: bool = False
-    locked_by: list[Lesson] = field(default_factory=list)
+    locked_by: list[LessonInfo] = field(default_factory=list)
 
     @property
     def locked(self) -> bool:
@@ -176,7 +233,7 @@ class LessonEntry:
 
 @dataclass
 class ModuleEntry:
-    module: Module
+    module: ModuleInfo
     lessons: list[LessonEntry]
 
 
@@ -199,7 +256,7 @@ class CourseOutline:
                     return entry
         return None
 
-    def neighbours(self, lesson_id: int) -> tuple[Lesson | None, Lesson | None]:
+    def neighbours(self, lesson_id: int) -> tuple[LessonInfo | None, LessonInfo | None]:
         flat = [entry.lesson for module in self.modules for entry in module.lessons]
         index = next(i for i, lesson in enumerate(flat) if lesson.pk == lesson_id)
         return (
@@ -211,36 +268,39 @@ class CourseOutline:
 def course_outline(*, course: Course, user: User) -> CourseOutline:
     """
     Modules and lessons of a course in order, with the user's completion and the locks of
-    gated lessons, in a constant number of queries.
+    gated lessons: the cached structure plus two queries for the user's own state.
     """
-    lessons = Lesson.objects.order_by("position", "pk").prefetch_related(
-        Prefetch("knowledge_points", queryset=KnowledgePoint.objects.order_by("name")),
-        "prerequisites",
-    )
-    modules = list(
-        course.modules.order_by("position", "pk").prefetch_related(Prefetch("lessons", lessons))
-    )
+    structure = course_structure(course=course)
     completed = set(
         LessonProgress.objects.filter(
             student=user, lesson__module__course=course, completed_at__isnull=False
         ).values_list("lesson_id", flat=True)
     )
     enrollment = Enrollment.objects.filter(student=user, course=course).first()
-    entries = []
-    for module in modules:
-        module_lessons = []
-        for lesson in module.lessons.all():
-            blocking = [p for p in lesson.prerequisites.all() if p.pk not in completed]
-            module_lessons.append(
-                LessonEntry(lesson=lesson, completed=lesson.pk in completed, locked_by=blocking)
-            )
-        entries.append(ModuleEntry(module=module, lessons=module_lessons))
-    total = sum(len(m.lessons) for m in entries)
+    by_id = {lesson.pk: lesson for module in structure for lesson in module.lessons}
+    entries = [
+        ModuleEntry(
+            module=module,
+            lessons=[
+                LessonEntry(
+                    lesson=lesson,
+                    completed=lesson.pk in completed,
+                    locked_by=[
+                        by_id[pk]
+                        for pk in lesson.prerequisite_ids
+                        if pk not in completed and pk in by_id
+                    ],
+                )
+                for lesson in module.lessons
+            ],
+        )
+        for module in structure
+    ]
     return CourseOutline(
         course=course,
         modules=entries,
         enrollment=enrollment,
-        lesson_count=total,
+        lesson_count=len(by_id),
         completed_count=sum(e.completed for m in entries for e in m.lessons),
     )
 

@@ -95,7 +95,7 @@ class OutlineLessonSerializer(serializers.Serializer):
         return [lesson.pk for lesson in entry.locked_by]
 
     def get_knowledge_points(self, entry) -> list[str]:
-        return [kp.name for kp in entry.lesson.knowledge_points.all()]
+        return list(entry.lesson.knowledge_points)
 
 
 @extend_schema_serializer(component_name="OutlineModule")

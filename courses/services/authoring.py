@@ -37,6 +37,11 @@ COURSE_FIELDS = (
 )
 
 
+def _outline_changed(course_id: int) -> None:
+    """Call after any change to a course's outline: it invalidates the cached outline."""
+    Course.objects.filter(pk=course_id).update(content_version=F("content_version") + 1)
+
+
 def _next_position(queryset: QuerySet) -> int:
     last = queryset.aggregate(last=Max("position"))["last"]
     return 0 if last is None else last + 1
@@ -140,7 +145,7 @@ def course_update(
 
 @transaction.atomic
 def module_create(*, course: Course, title: str, description: str = "") -> Module:
-    return _save_new(
+    module = _save_new(
         Module(
             course=course,
             title=title,
@@ -148,6 +153,8 @@ def module_create(*, course: Course, title: str, description: str = "") -> Modul
             position=_next_position(course.modules.all()),
         )
     )
+    _outline_changed(course.pk)
+    return module
 
 
 @transaction.atomic
@@ -167,6 +174,7 @@ def lesson_create(
         )
     )
     lesson_set_knowledge_points(lesson=lesson, knowledge_points=knowledge_points)
+    _outline_changed(module.course_id)
     return lesson
 
 
@@ -181,6 +189,7 @@ def lesson_set_knowledge_points(*, lesson: Lesson, knowledge_points: Sequence[Kn
             }
         )
     lesson.knowledge_points.set(knowledge_points)
+    _outline_changed(course_id)
 
 
 @transaction.atomic
@@ -209,6 +218,7 @@ def lesson_set_prerequisites(*, lesson: Lesson, prerequisites: Sequence[Lesson])
                 {"prerequisites": _("This would make a cycle: %(cycle)s.") % {"cycle": cycle}}
             )
     lesson.prerequisites.set(prerequisites)
+    _outline_changed(course_id)
 
 
 @transaction.atomic
@@ -295,6 +305,11 @@ def reorder(*, items: QuerySet, order: Sequence[int]) -> None:
     for position, pk in enumerate(order):
         rows[pk].position = position
     items.model.objects.bulk_update(rows.values(), ["position"])
+    first = next(iter(rows.values()))
+    if isinstance(first, Module):
+        _outline_changed(first.course_id)
+    elif isinstance(first, Lesson):
+        _outline_changed(first.module.course_id)
 
 
 @transaction.atomic
@@ -330,6 +345,7 @@ def lesson_duplicate(*, lesson: Lesson) -> Lesson:
             for b in lesson.blocks.all()
         ]
     )
+    _outline_changed(module.course_id)
     return copy
 
 
@@ -389,22 +405,29 @@ def item_move(*, items: QuerySet, item_id: int, offset: int) -> None:
 
 @transaction.atomic
 def module_update(*, module: Module, title: str, description: str = "") -> Module:
-    return _update(module, {"title": title, "description": description})
+    _update(module, {"title": title, "description": description})
+    _outline_changed(module.course_id)
+    return module
 
 
 @transaction.atomic
 def lesson_update(*, lesson: Lesson, title: str, estimated_minutes: int) -> Lesson:
-    return _update(lesson, {"title": title, "estimated_minutes": estimated_minutes})
+    _update(lesson, {"title": title, "estimated_minutes": estimated_minutes})
+    _outline_changed(lesson.module.course_id)
+    return lesson
 
 
 @transaction.atomic
 def module_delete(*, module: Module) -> None:
     module.delete()
+    _outline_changed(module.course_id)
 
 
 @transaction.atomic
 def lesson_delete(*, lesson: Lesson) -> None:
+    course_id = lesson.module.course_id
     lesson.delete()
+    _outline_changed(course_id)
 
 
 @transaction.atomic
@@ -415,6 +438,7 @@ def block_delete(*, block: ContentBlock) -> None:
 @transaction.atomic
 def knowledge_point_delete(*, knowledge_point: KnowledgePoint) -> None:
     knowledge_point.delete()
+    _outline_changed(knowledge_point.course_id)
 
 
 @transaction.atomic

@@ -31,6 +31,8 @@ REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}  # noqa: F40
 if REDIS_URL:
     # Keep test keys apart from a development server sharing the same Redis.
     CACHES["default"]["KEY_PREFIX"] = "pathwise-test"  # noqa: F405
+    # Tests clear the cache between tests: a database of their own, not a server's.
+    CACHES["default"]["LOCATION"] = _redis_database(REDIS_URL, 2)  # noqa: F405
     CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = "pathwise-test:asgi"  # noqa: F405
     CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TEST_QUEUE", default="pathwise-test")
 else:

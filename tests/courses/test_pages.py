@@ -1,6 +1,7 @@
 """Student-facing course pages: permission matrix, behaviour, query counts."""
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from courses.models import Enrollment, LessonProgress
@@ -213,9 +214,26 @@ def test_course_page_query_count_is_constant(
         EnrollmentFactory(
             course=course, student=member(course.school, Role.STUDENT, username=f"s{n}")
         )
+    cache.clear()  # factories bypass the services that invalidate the cached outline
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = client.get(url)
-    assert response.content.decode().count("outline-lesson") >= 34
+    assert response.content.decode().count('<li class="outline-lesson') == 34
+    # once the outline is cached, the page reads only the student's own state
+    with django_assert_max_num_queries(len(small.captured_queries) - 3):
+        client.get(url)
+
+
+def test_outline_changes_reach_the_course_page_at_once(as_person, course_world):
+    from courses.services.authoring import lesson_update, module_create
+
+    client = as_person("enrolled_student")
+    url = reverse("courses:course_detail", args=[course_world["course"].pk])
+    client.get(url)  # cached now
+    lesson_update(lesson=course_world["lessons"][0], title="Renamed lesson", estimated_minutes=7)
+    module_create(course=course_world["course"], title="Brand-new module")
+    html = client.get(url).content.decode()
+    assert "Renamed lesson" in html
+    assert "Brand-new module" in html
 
 
 def test_catalog_query_count_is_constant(as_person, course_world, django_assert_max_num_queries):
