@@ -5,7 +5,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from courses.models import EnrollmentStatus, Level
+from courses.models import Level
 from courses.permissions import course_can_edit
 from courses.selectors import (
     catalog_course_list,
@@ -191,9 +191,7 @@ class LessonDetailApi(APIView):
         course = lesson.module.course
         outline = course_outline(course=course, user=request.user)
         is_editor = course_can_edit(user=request.user, course=course)
-        enrolled = (
-            outline.enrollment is not None and outline.enrollment.status != EnrollmentStatus.DROPPED
-        )
+        enrolled = outline.is_enrolled
         if not (enrolled or is_editor):
             raise PermissionDenied("Enroll in the course to open its lessons.")
         entry = outline.entry(lesson.pk)

@@ -100,7 +100,7 @@ def lesson_detail(request: HttpRequest, lesson_id: int) -> HttpResponse:
     course = lesson.module.course
     outline = course_outline(course=course, user=request.user)
     is_editor = course_can_edit(user=request.user, course=course)
-    enrolled = outline.enrollment is not None and outline.enrollment.status != "dropped"
+    enrolled = outline.is_enrolled
     if not (enrolled or is_editor):
         messages.info(request, _("Enroll in the course to open its lessons."))
         return redirect("courses:course_detail", course_id=course.pk)

@@ -251,3 +251,17 @@ def test_catalog_query_count_is_constant(as_person, course_world, django_assert_
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = client.get(url)
     assert "Extra 14" in response.content.decode()
+
+
+def test_cached_outline_follows_the_students_own_progress(as_person, course_world):
+    client = as_person("enrolled_student")
+    first = course_world["lessons"][0]
+    url = reverse("courses:course_detail", args=[course_world["course"].pk])
+    assert "is-done" not in client.get(url).content.decode()
+    client.post(reverse("courses:lesson_complete", args=[first.pk]))
+    html = client.get(url).content.decode()
+    assert f'class="outline-lesson is-done" data-lesson="{first.pk}"' in html
+    # another student who has done nothing still sees nothing done
+    other = as_person("other_student")
+    other.post(reverse("courses:course_enroll", args=[course_world["course"].pk]))
+    assert "is-done" not in other.get(url).content.decode()
