@@ -6,19 +6,7 @@ from django.test import Client
 
 from courses.models import ClassroomEnrollment, Enrollment, ImportJob
 from lms.models import Role, User
-from tests.courses.test_pages import PEOPLE
-
-
-@pytest.fixture
-def api_as(client, course_world):
-    def sign_in(person):
-        where = PEOPLE[person]
-        if where is not None:
-            school, key = where
-            client.force_login(course_world[key] if school is None else course_world[school][key])
-        return client
-
-    return sign_in
+from tests.courses.conftest import PEOPLE
 
 
 def _expected(person, ok):
@@ -26,10 +14,10 @@ def _expected(person, ok):
 
 
 @pytest.mark.parametrize("person", list(PEOPLE))
-def test_enrollment_api_matrix(api_as, course_world, person):
+def test_enrollment_api_matrix(as_person, course_world, person):
     course = course_world["course"]
     a = course_world["a"]
-    client = api_as(person)
+    client = as_person(person)
     enrollment = Enrollment.objects.get(student=a[Role.STUDENT])
     roster = client.get(f"/api/v1/courses/manage/{course.pk}/enrollments/")
     assert roster.status_code == (
@@ -71,18 +59,18 @@ def test_enrollment_api_matrix(api_as, course_world, person):
 
 
 @pytest.mark.parametrize("body", [{}, {"student": "x"}, {"student": 0}, {"student": 999999}])
-def test_enroll_student_bad_input(api_as, course_world, body):
+def test_enroll_student_bad_input(as_person, course_world, body):
     course = course_world["course"]
-    response = api_as("school_admin").post(
+    response = as_person("school_admin").post(
         f"/api/v1/courses/manage/{course.pk}/enrollments/", body, content_type="application/json"
     )
     assert response.status_code in (400, 404)
     assert Enrollment.objects.count() == 1
 
 
-def test_enrolling_a_teacher_is_a_400(api_as, course_world):
+def test_enrolling_a_teacher_is_a_400(as_person, course_world):
     course = course_world["course"]
-    response = api_as("school_admin").post(
+    response = as_person("school_admin").post(
         f"/api/v1/courses/manage/{course.pk}/enrollments/",
         {"student": course_world["a"][Role.TEACHER].pk},
         content_type="application/json",
@@ -96,9 +84,9 @@ def _csv(text: str) -> SimpleUploadedFile:
 
 
 @pytest.mark.parametrize("person", list(PEOPLE))
-def test_import_api_matrix(api_as, course_world, person):
+def test_import_api_matrix(as_person, course_world, person):
     school = course_world["a"]["school"]
-    response = api_as(person).post(
+    response = as_person(person).post(
         "/api/v1/courses/imports/",
         {"school": school.pk, "file": _csv("username,role\nnew.one,student\n"), "dry_run": "false"},
     )
@@ -106,16 +94,16 @@ def test_import_api_matrix(api_as, course_world, person):
     if person == "school_admin":
         body = response.json()
         assert body["status"] == "succeeded"
-        assert api_as(person).get(f"/api/v1/courses/imports/{body['id']}/").status_code == 200
+        assert as_person(person).get(f"/api/v1/courses/imports/{body['id']}/").status_code == 200
         assert User.objects.filter(username="new.one").exists()
     else:
         assert not User.objects.filter(username="new.one").exists()
 
 
-def test_import_job_of_another_school_is_404(api_as, course_world):
+def test_import_job_of_another_school_is_404(as_person, course_world):
     school = course_world["a"]["school"]
     job_id = (
-        api_as("school_admin")
+        as_person("school_admin")
         .post(
             "/api/v1/courses/imports/",
             {"school": school.pk, "file": _csv("username,role\nx1,student\n")},
@@ -136,8 +124,8 @@ def test_import_job_of_another_school_is_404(api_as, course_world):
         ({"file": SimpleUploadedFile("people.csv", b"")}, "file"),
     ],
 )
-def test_import_bad_files_are_400(api_as, course_world, data, field):
-    response = api_as("school_admin").post(
+def test_import_bad_files_are_400(as_person, course_world, data, field):
+    response = as_person("school_admin").post(
         "/api/v1/courses/imports/", {"school": course_world["a"]["school"].pk, **data}
     )
     assert response.status_code == 400
@@ -145,8 +133,8 @@ def test_import_bad_files_are_400(api_as, course_world, data, field):
     assert not ImportJob.objects.exists()
 
 
-def test_import_dry_run_reports_errors_per_row(api_as, course_world):
-    response = api_as("school_admin").post(
+def test_import_dry_run_reports_errors_per_row(as_person, course_world):
+    response = as_person("school_admin").post(
         "/api/v1/courses/imports/",
         {
             "school": course_world["a"]["school"].pk,

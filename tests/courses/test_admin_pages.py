@@ -9,19 +9,7 @@ from django.urls import reverse
 from courses.models import ClassroomEnrollment, Enrollment
 from courses.services.progress import lesson_complete, lesson_progress_record
 from lms.models import Role
-from tests.courses.test_pages import PEOPLE, _status
-
-
-@pytest.fixture
-def as_person(client, course_world):
-    def sign_in(person):
-        where = PEOPLE[person]
-        if where is not None:
-            school, key = where
-            client.force_login(course_world[key] if school is None else course_world[school][key])
-        return client
-
-    return sign_in
+from tests.courses.conftest import PEOPLE, page_status
 
 
 @pytest.mark.parametrize("person", list(PEOPLE))
@@ -40,14 +28,14 @@ def test_enrollment_management_matrix(as_person, course_world, person):
     ]
     for url, data in posts:
         expected = {"anonymous": "login", "school_admin": 302}.get(person, 404)
-        assert _status(client.post(url, data)) == expected, url
+        assert page_status(client.post(url, data)) == expected, url
     if person != "school_admin":
         assert Enrollment.objects.count() == 1
         assert Enrollment.objects.get().status == "active"
     # the export is of the admin's own school
     response = client.get(reverse("courses:enrollments_export"))
     expected = {"anonymous": "login", "school_admin": 200, "other_school": 200}.get(person, 404)
-    assert _status(response) == expected
+    assert page_status(response) == expected
     if person == "other_school":
         assert "student_a" not in response.content.decode("utf-8-sig")
 
@@ -133,7 +121,7 @@ def test_export_has_progress_and_chinese_names(as_person, course_world):
 )
 def test_course_roster_export_matrix(as_person, course_world, person, expected):
     url = reverse("courses:course_enrollments_export", args=[course_world["course"].pk])
-    assert _status(as_person(person).get(url)) == expected
+    assert page_status(as_person(person).get(url)) == expected
 
 
 def test_export_query_count_is_constant(as_person, course_world, django_assert_max_num_queries):

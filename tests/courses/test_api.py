@@ -4,19 +4,6 @@ import pytest
 
 from courses.models import Enrollment, LessonProgress
 from courses.services.authoring import block_create, lesson_set_prerequisites
-from tests.courses.test_pages import PEOPLE
-
-
-@pytest.fixture
-def api_as(client, course_world):
-    def sign_in(person):
-        where = PEOPLE[person]
-        if where is not None:
-            school, key = where
-            client.force_login(course_world[key] if school is None else course_world[school][key])
-        return client
-
-    return sign_in
 
 
 def error_code(response):
@@ -34,9 +21,9 @@ def error_code(response):
         ("other_school", 404),
     ],
 )
-def test_catalog_api_matrix(api_as, course_world, person, expected):
+def test_catalog_api_matrix(as_person, course_world, person, expected):
     school = course_world["a"]["school"]
-    response = api_as(person).get("/api/v1/courses/", {"school": school.pk})
+    response = as_person(person).get("/api/v1/courses/", {"school": school.pk})
     if isinstance(expected, int):
         assert response.status_code == expected
         return
@@ -54,8 +41,8 @@ def test_catalog_api_matrix(api_as, course_world, person, expected):
         {"school": 1, "q": "x" * 101},
     ],
 )
-def test_catalog_api_bad_filters_are_400(api_as, params):
-    response = api_as("enrolled_student").get("/api/v1/courses/", params)
+def test_catalog_api_bad_filters_are_400(as_person, params):
+    response = as_person("enrolled_student").get("/api/v1/courses/", params)
     assert response.status_code == 400
     assert response.json()["type"] == "validation_error"
 
@@ -72,8 +59,8 @@ def test_catalog_api_bad_filters_are_400(api_as, params):
         ("other_school", 404),
     ],
 )
-def test_course_detail_api_matrix(api_as, course_world, person, expected):
-    response = api_as(person).get(f"/api/v1/courses/{course_world['course'].pk}/")
+def test_course_detail_api_matrix(as_person, course_world, person, expected):
+    response = as_person(person).get(f"/api/v1/courses/{course_world['course'].pk}/")
     assert response.status_code == expected
     if expected == 200:
         body = response.json()
@@ -81,10 +68,10 @@ def test_course_detail_api_matrix(api_as, course_world, person, expected):
         assert [len(m["lessons"]) for m in body["modules"]] == [2, 2]
 
 
-def test_course_detail_api_shows_locks_and_completion(api_as, course_world):
+def test_course_detail_api_shows_locks_and_completion(as_person, course_world):
     first, second, *_ = course_world["lessons"]
     lesson_set_prerequisites(lesson=second, prerequisites=[first])
-    body = api_as("enrolled_student").get(f"/api/v1/courses/{course_world['course'].pk}/").json()
+    body = as_person("enrolled_student").get(f"/api/v1/courses/{course_world['course'].pk}/").json()
     lessons = body["modules"][0]["lessons"]
     assert lessons[1]["locked"] is True
     assert lessons[1]["locked_by"] == [first.pk]
@@ -102,8 +89,8 @@ def test_course_detail_api_shows_locks_and_completion(api_as, course_world):
         ("other_school", 404),
     ],
 )
-def test_enroll_api_matrix(api_as, course_world, person, expected):
-    response = api_as(person).post(f"/api/v1/courses/{course_world['course'].pk}/enroll/")
+def test_enroll_api_matrix(as_person, course_world, person, expected):
+    response = as_person(person).post(f"/api/v1/courses/{course_world['course'].pk}/enroll/")
     assert response.status_code == expected
 
 
@@ -119,19 +106,19 @@ def test_enroll_api_matrix(api_as, course_world, person, expected):
         ("other_school", 404),
     ],
 )
-def test_lesson_api_matrix(api_as, course_world, person, expected):
+def test_lesson_api_matrix(as_person, course_world, person, expected):
     lesson = course_world["lessons"][0]
     block_create(lesson=lesson, kind="text", body="Hello")
-    response = api_as(person).get(f"/api/v1/courses/lessons/{lesson.pk}/")
+    response = as_person(person).get(f"/api/v1/courses/lessons/{lesson.pk}/")
     assert response.status_code == expected
     if expected == 200:
         assert [b["body"] for b in response.json()["blocks"]] == ["Hello"]
 
 
-def test_locked_lesson_api_is_403_for_students(api_as, course_world):
+def test_locked_lesson_api_is_403_for_students(as_person, course_world):
     first, second, *_ = course_world["lessons"]
     lesson_set_prerequisites(lesson=second, prerequisites=[first])
-    response = api_as("enrolled_student").get(f"/api/v1/courses/lessons/{second.pk}/")
+    response = as_person("enrolled_student").get(f"/api/v1/courses/lessons/{second.pk}/")
     assert response.status_code == 403
 
 
@@ -145,9 +132,9 @@ def test_locked_lesson_api_is_403_for_students(api_as, course_world):
         ("other_school", 404),
     ],
 )
-def test_progress_api_matrix(api_as, course_world, person, expected):
+def test_progress_api_matrix(as_person, course_world, person, expected):
     lesson = course_world["lessons"][0]
-    response = api_as(person).post(
+    response = as_person(person).post(
         f"/api/v1/courses/lessons/{lesson.pk}/progress/",
         {"seconds_spent": 30, "video_position": 12.5},
         content_type="application/json",
@@ -167,17 +154,17 @@ def test_progress_api_matrix(api_as, course_world, person, expected):
         ["not", "an", "object"],
     ],
 )
-def test_progress_api_bad_input_is_400_and_saves_nothing(api_as, course_world, body):
+def test_progress_api_bad_input_is_400_and_saves_nothing(as_person, course_world, body):
     lesson = course_world["lessons"][0]
-    response = api_as("enrolled_student").post(
+    response = as_person("enrolled_student").post(
         f"/api/v1/courses/lessons/{lesson.pk}/progress/", body, content_type="application/json"
     )
     assert response.status_code == 400
     assert not LessonProgress.objects.exists()
 
 
-def test_complete_api_and_my_enrollments(api_as, course_world):
-    client = api_as("enrolled_student")
+def test_complete_api_and_my_enrollments(as_person, course_world):
+    client = as_person("enrolled_student")
     lesson = course_world["lessons"][0]
     response = client.post(f"/api/v1/courses/lessons/{lesson.pk}/complete/")
     assert response.status_code == 200
@@ -195,21 +182,21 @@ def test_complete_api_and_my_enrollments(api_as, course_world):
     ]
 
 
-def test_complete_api_refuses_a_locked_lesson(api_as, course_world):
+def test_complete_api_refuses_a_locked_lesson(as_person, course_world):
     first, second, *_ = course_world["lessons"]
     lesson_set_prerequisites(lesson=second, prerequisites=[first])
-    response = api_as("enrolled_student").post(f"/api/v1/courses/lessons/{second.pk}/complete/")
+    response = as_person("enrolled_student").post(f"/api/v1/courses/lessons/{second.pk}/complete/")
     assert response.status_code == 400
     assert "first" in response.json()["errors"][0]["detail"]
 
 
 @pytest.mark.parametrize("lesson_id", [999999, 0])
-def test_unknown_lesson_is_404(api_as, lesson_id):
-    response = api_as("enrolled_student").post(f"/api/v1/courses/lessons/{lesson_id}/complete/")
+def test_unknown_lesson_is_404(as_person, lesson_id):
+    response = as_person("enrolled_student").post(f"/api/v1/courses/lessons/{lesson_id}/complete/")
     assert response.status_code == 404
 
 
-def test_my_enrollments_never_lists_others(api_as, course_world):
-    mine = api_as("other_student").get("/api/v1/courses/enrollments/mine/").json()
+def test_my_enrollments_never_lists_others(as_person, course_world):
+    mine = as_person("other_student").get("/api/v1/courses/enrollments/mine/").json()
     assert mine["results"] == []
     assert Enrollment.objects.count() == 1

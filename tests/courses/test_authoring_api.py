@@ -4,21 +4,9 @@ import pytest
 
 from courses.models import ContentBlock, Course, KnowledgePoint, Lesson, Module
 from courses.services.authoring import block_create, knowledge_point_create
-from tests.courses.test_pages import PEOPLE
+from tests.courses.conftest import PEOPLE
 
 EDITORS = {"course_teacher", "school_admin"}
-
-
-@pytest.fixture
-def api_as(client, course_world):
-    def sign_in(person):
-        where = PEOPLE[person]
-        if where is not None:
-            school, key = where
-            client.force_login(course_world[key] if school is None else course_world[school][key])
-        return client
-
-    return sign_in
 
 
 def _requests(world):
@@ -68,9 +56,9 @@ def _counts():
 
 
 @pytest.mark.parametrize("person", list(PEOPLE))
-def test_authoring_api_matrix(api_as, course_world, person):
+def test_authoring_api_matrix(as_person, course_world, person):
     requests = _requests(course_world)
-    client = api_as(person)
+    client = as_person(person)
     before = _counts()
     for method, url, body in requests:
         response = getattr(client, method)(url, body, content_type="application/json")
@@ -85,9 +73,9 @@ def test_authoring_api_matrix(api_as, course_world, person):
         assert Course.objects.get(pk=course_world["course"].pk).title == "Algebra"
 
 
-def test_create_course_through_the_api(api_as, course_world):
+def test_create_course_through_the_api(as_person, course_world):
     school = course_world["a"]["school"]
-    response = api_as("course_teacher").post(
+    response = as_person("course_teacher").post(
         "/api/v1/courses/manage/",
         {
             "school": school.pk,
@@ -115,9 +103,9 @@ def test_create_course_through_the_api(api_as, course_world):
         ("school_admin", 201),
     ],
 )
-def test_create_course_matrix(api_as, course_world, person, expected):
+def test_create_course_matrix(as_person, course_world, person, expected):
     school = course_world["a"]["school"]
-    response = api_as(person).post(
+    response = as_person(person).post(
         "/api/v1/courses/manage/",
         {"school": school.pk, "code": "NEW", "title": "New", "subject": "S", "level": "senior"},
         content_type="application/json",
@@ -153,11 +141,11 @@ def test_create_course_matrix(api_as, course_world, person, expected):
         ["not", "an", "object"],
     ],
 )
-def test_create_course_bad_input_is_400(api_as, course_world, body):
+def test_create_course_bad_input_is_400(as_person, course_world, body):
     if isinstance(body, dict) and body.get("school") == 1:
         body = {**body, "school": course_world["a"]["school"].pk}
     before = Course.objects.count()
-    response = api_as("school_admin").post(
+    response = as_person("school_admin").post(
         "/api/v1/courses/manage/", body, content_type="application/json"
     )
     assert response.status_code == 400, response.content
@@ -165,11 +153,11 @@ def test_create_course_bad_input_is_400(api_as, course_world, body):
     assert Course.objects.count() == before
 
 
-def test_cyclic_prerequisite_is_a_400_naming_the_cycle(api_as, course_world):
+def test_cyclic_prerequisite_is_a_400_naming_the_cycle(as_person, course_world):
     course = course_world["course"]
     a = knowledge_point_create(course=course, name="A")
     b = knowledge_point_create(course=course, name="B")
-    client = api_as("course_teacher")
+    client = as_person("course_teacher")
     assert (
         client.post(
             f"/api/v1/courses/knowledge-points/{b.pk}/prerequisites/",
@@ -197,9 +185,9 @@ def test_cyclic_prerequisite_is_a_400_naming_the_cycle(api_as, course_world):
         {"kind": "image"},
     ],
 )
-def test_bad_block_is_400(api_as, course_world, body):
+def test_bad_block_is_400(as_person, course_world, body):
     lesson = course_world["lessons"][0]
-    response = api_as("course_teacher").post(
+    response = as_person("course_teacher").post(
         f"/api/v1/courses/lessons/{lesson.pk}/blocks/", body, content_type="application/json"
     )
     assert response.status_code == 400
@@ -207,9 +195,9 @@ def test_bad_block_is_400(api_as, course_world, body):
 
 
 @pytest.mark.parametrize("order", [[], [1, 1], [999999, 999998], ["a"]])
-def test_bad_order_is_400(api_as, course_world, order):
+def test_bad_order_is_400(as_person, course_world, order):
     course = course_world["course"]
-    response = api_as("course_teacher").put(
+    response = as_person("course_teacher").put(
         f"/api/v1/courses/manage/{course.pk}/modules/order/",
         {"order": order},
         content_type="application/json",
@@ -217,10 +205,10 @@ def test_bad_order_is_400(api_as, course_world, order):
     assert response.status_code == 400
 
 
-def test_lesson_knowledge_points_of_another_course_are_refused(api_as, course_world):
+def test_lesson_knowledge_points_of_another_course_are_refused(as_person, course_world):
     foreign = knowledge_point_create(course=course_world["other_course"], name="Elsewhere")
     lesson = course_world["lessons"][0]
-    response = api_as("school_admin").patch(
+    response = as_person("school_admin").patch(
         f"/api/v1/courses/lessons/{lesson.pk}/manage/",
         {"knowledge_points": [foreign.pk]},
         content_type="application/json",
@@ -229,15 +217,15 @@ def test_lesson_knowledge_points_of_another_course_are_refused(api_as, course_wo
     assert not lesson.knowledge_points.exists()
 
 
-def test_delete_course_with_students_is_400(api_as, course_world):
+def test_delete_course_with_students_is_400(as_person, course_world):
     course = course_world["course"]
-    response = api_as("school_admin").delete(f"/api/v1/courses/manage/{course.pk}/")
+    response = as_person("school_admin").delete(f"/api/v1/courses/manage/{course.pk}/")
     assert response.status_code == 400
     assert Course.objects.filter(pk=course.pk).exists()
 
 
-def test_managed_course_list_shows_only_editable_courses(api_as, course_world):
-    titles = [c["title"] for c in api_as("other_teacher").get("/api/v1/courses/manage/").json()]
+def test_managed_course_list_shows_only_editable_courses(as_person, course_world):
+    titles = [c["title"] for c in as_person("other_teacher").get("/api/v1/courses/manage/").json()]
     assert titles == []
-    titles = [c["title"] for c in api_as("course_teacher").get("/api/v1/courses/manage/").json()]
+    titles = [c["title"] for c in as_person("course_teacher").get("/api/v1/courses/manage/").json()]
     assert titles == ["Algebra"]

@@ -5,21 +5,9 @@ from django.urls import reverse
 
 from courses.models import BlockKind, ContentBlock, Course, KnowledgePoint, Lesson, Module
 from courses.services.authoring import block_create, knowledge_point_create
-from tests.courses.test_pages import PEOPLE, _status
+from tests.courses.conftest import PEOPLE, page_status
 
 EDITORS = {"course_teacher", "school_admin"}
-
-
-@pytest.fixture
-def as_person(client, course_world):
-    def sign_in(person):
-        where = PEOPLE[person]
-        if where is not None:
-            school, key = where
-            client.force_login(course_world[key] if school is None else course_world[school][key])
-        return client
-
-    return sign_in
 
 
 def _editor_urls(world):
@@ -63,11 +51,11 @@ def test_editor_pages_matrix(as_person, course_world, person):
     client = as_person(person)
     counts = (Module.objects.count(), Lesson.objects.count(), ContentBlock.objects.count())
     for url in urls["get"]:
-        status = _status(client.get(url))
+        status = page_status(client.get(url))
         expected = "login" if person == "anonymous" else 200 if person in EDITORS else 404
         assert status == expected, url
     for url, data in urls["post"]:
-        status = _status(client.post(url, data))
+        status = page_status(client.post(url, data))
         expected = "login" if person == "anonymous" else 302 if person in EDITORS else 404
         assert status == expected, url
     if person not in EDITORS:
@@ -89,7 +77,7 @@ def test_editor_pages_matrix(as_person, course_world, person):
     ],
 )
 def test_new_course_page_matrix(as_person, person, expected):
-    assert _status(as_person(person).get(reverse("courses:course_create"))) == expected
+    assert page_status(as_person(person).get(reverse("courses:course_create"))) == expected
 
 
 def test_teacher_builds_and_publishes_a_course(as_person, course_world):

@@ -7,37 +7,8 @@ from django.urls import reverse
 from courses.models import Enrollment, LessonProgress
 from courses.services.authoring import block_create, lesson_set_prerequisites
 from lms.models import Role
+from tests.courses.conftest import page_status
 from tests.factories import CourseFactory, EnrollmentFactory, LessonFactory, ModuleFactory, member
-
-# who → the user in course_world: anonymous, enrolled student, student not enrolled, the course's
-# teacher, another teacher of the school, the school admin, a member of another school.
-PEOPLE = {
-    "anonymous": None,
-    "enrolled_student": ("a", Role.STUDENT),
-    "other_student": ("a", "classmate"),
-    "course_teacher": ("a", Role.TEACHER),
-    "other_teacher": (None, "other_teacher"),
-    "school_admin": ("a", Role.ADMIN),
-    "other_school": ("b", Role.ADMIN),
-}
-
-
-@pytest.fixture
-def as_person(client, course_world):
-    def sign_in(person):
-        where = PEOPLE[person]
-        if where is not None:
-            school, key = where
-            client.force_login(course_world[key] if school is None else course_world[school][key])
-        return client
-
-    return sign_in
-
-
-def _status(response):
-    if response.status_code == 302 and "/accounts/login/" in response.url:
-        return "login"
-    return response.status_code
 
 
 @pytest.mark.parametrize(
@@ -56,7 +27,7 @@ def test_course_page_matrix(as_person, course_world, person, expected):
     response = as_person(person).get(
         reverse("courses:course_detail", args=[course_world["course"].pk])
     )
-    assert _status(response) == expected
+    assert page_status(response) == expected
 
 
 @pytest.mark.parametrize(
@@ -76,7 +47,7 @@ def test_draft_course_page_matrix(as_person, course_world, person, expected):
     course.is_published = False
     course.save()
     assert (
-        _status(as_person(person).get(reverse("courses:course_detail", args=[course.pk])))
+        page_status(as_person(person).get(reverse("courses:course_detail", args=[course.pk])))
         == expected
     )
 
@@ -97,7 +68,7 @@ def test_lesson_page_matrix(as_person, course_world, person, expected):
     lesson = course_world["lessons"][0]
     block_create(lesson=lesson, kind="text", body="Solve $x^2 = 4$.")
     response = as_person(person).get(reverse("courses:lesson_detail", args=[lesson.pk]))
-    assert _status(response) == expected
+    assert page_status(response) == expected
     if expected == 200:
         assert "<math" in response.content.decode()
 

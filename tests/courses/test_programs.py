@@ -5,20 +5,8 @@ from django.urls import reverse
 
 from courses.models import Enrollment, Program, ProgramCourse
 from courses.services.progress import lesson_complete
-from tests.courses.test_pages import PEOPLE, _status
+from tests.courses.conftest import PEOPLE, page_status
 from tests.factories import CourseFactory, LessonFactory
-
-
-@pytest.fixture
-def as_person(client, course_world):
-    def sign_in(person):
-        where = PEOPLE[person]
-        if where is not None:
-            school, key = where
-            client.force_login(course_world[key] if school is None else course_world[school][key])
-        return client
-
-    return sign_in
 
 
 @pytest.fixture
@@ -38,9 +26,9 @@ def program(course_world):
 def test_program_editor_matrix(as_person, program, person):
     client = as_person(person)
     expected = {"anonymous": "login", "school_admin": 200}.get(person, 404)
-    assert _status(client.get(reverse("courses:program_edit", args=[program.pk]))) == expected
+    assert page_status(client.get(reverse("courses:program_edit", args=[program.pk]))) == expected
     response = client.post(reverse("courses:program_publish", args=[program.pk]), {"publish": "0"})
-    assert _status(response) == {"anonymous": "login", "school_admin": 302}.get(person, 404)
+    assert page_status(response) == {"anonymous": "login", "school_admin": 302}.get(person, 404)
     program.refresh_from_db()
     assert program.is_published is (person != "school_admin")
 
@@ -98,11 +86,13 @@ def test_student_enrolls_in_a_program_and_sees_progress(as_person, course_world,
 
 def test_program_of_another_school_is_404(as_person, program):
     assert (
-        _status(as_person("other_school").get(reverse("courses:program_detail", args=[program.pk])))
+        page_status(
+            as_person("other_school").get(reverse("courses:program_detail", args=[program.pk]))
+        )
         == 404
     )
     assert (
-        _status(
+        page_status(
             as_person("other_school").post(reverse("courses:program_enroll", args=[program.pk]))
         )
         == 404
@@ -121,7 +111,7 @@ def test_unpublished_program_is_hidden(as_person, program):
     program.is_published = False
     program.save()
     assert (
-        _status(
+        page_status(
             as_person("other_student").get(reverse("courses:program_detail", args=[program.pk]))
         )
         == 404
