@@ -6,7 +6,7 @@ import os
 os.environ.setdefault("SECRET_KEY", "pathwise-test-secret-key-not-for-production-use-0123456789")
 
 from .base import *  # noqa: F403
-from .base import REDIS_URL, env
+from .base import REDIS_URL, _redis_database, env
 
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
