@@ -251,6 +251,15 @@ class CourseOutline:
         return round(100 * self.completed_count / self.lesson_count) if self.lesson_count else 0
 
     @property
+    def next_lesson(self) -> LessonInfo | None:
+        """Where to resume: the first lesson, in order, neither completed nor locked."""
+        for module in self.modules:
+            for entry in module.lessons:
+                if not entry.completed and not entry.locked:
+                    return entry.lesson
+        return None
+
+    @property
     def is_enrolled(self) -> bool:
         return self.enrollment is not None and self.enrollment.status != EnrollmentStatus.DROPPED
 

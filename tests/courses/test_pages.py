@@ -237,3 +237,16 @@ def test_cached_outline_follows_the_students_own_progress(as_person, course_worl
     other = as_person("other_student")
     other.post(reverse("courses:course_enroll", args=[course_world["course"].pk]))
     assert "is-done" not in other.get(url).content.decode()
+
+
+def test_course_page_offers_to_continue_where_the_student_stopped(as_person, course_world):
+    client = as_person("enrolled_student")
+    first, second, *_ = course_world["lessons"]
+    url = reverse("courses:course_detail", args=[course_world["course"].pk])
+    assert (
+        f'href="/courses/lessons/{first.pk}/">Start: {first.title}'
+        in client.get(url).content.decode()
+    )
+    client.post(reverse("courses:lesson_complete", args=[first.pk]))
+    html = client.get(url).content.decode()
+    assert f'href="/courses/lessons/{second.pk}/">Continue: {second.title}' in html
