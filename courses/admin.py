@@ -19,14 +19,41 @@ from courses.models import (
 )
 
 
-class ModuleInline(admin.TabularInline):
+class ViewOnlyAdmin(admin.ModelAdmin):
+    """
+    Courses are changed in the course editor, whose services keep rendered Markdown, the cached
+    outline and the acyclic prerequisite graphs right; the admin site only shows them.
+    """
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ViewOnlyInline:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ModuleInline(ViewOnlyInline, admin.TabularInline):
     model = Module
     extra = 0
     fields = ("title", "position")
 
 
 @admin.register(Course)
-class CourseAdmin(admin.ModelAdmin):
+class CourseAdmin(ViewOnlyAdmin):
     list_display = ("code", "title", "school", "subject", "level", "is_published")
     list_filter = ("school", "level", "is_published")
     search_fields = ("code", "title", "subject")
@@ -35,7 +62,7 @@ class CourseAdmin(admin.ModelAdmin):
     readonly_fields = ("description_html", "content_version")
 
 
-class ContentBlockInline(admin.StackedInline):
+class ContentBlockInline(ViewOnlyInline, admin.StackedInline):
     model = ContentBlock
     extra = 0
     readonly_fields = ("body_html",)
@@ -43,7 +70,7 @@ class ContentBlockInline(admin.StackedInline):
 
 
 @admin.register(Lesson)
-class LessonAdmin(admin.ModelAdmin):
+class LessonAdmin(ViewOnlyAdmin):
     list_display = ("title", "module", "position", "estimated_minutes")
     list_select_related = ("module", "module__course")
     search_fields = ("title", "module__course__code")
@@ -51,7 +78,7 @@ class LessonAdmin(admin.ModelAdmin):
     inlines = [ContentBlockInline]
 
 
-class PrerequisiteInline(admin.TabularInline):
+class PrerequisiteInline(ViewOnlyInline, admin.TabularInline):
     model = KnowledgePointPrerequisite
     fk_name = "knowledge_point"
     extra = 0
@@ -59,14 +86,14 @@ class PrerequisiteInline(admin.TabularInline):
 
 
 @admin.register(KnowledgePoint)
-class KnowledgePointAdmin(admin.ModelAdmin):
+class KnowledgePointAdmin(ViewOnlyAdmin):
     list_display = ("name", "course")
     search_fields = ("name", "course__code")
     inlines = [PrerequisiteInline]
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(admin.ModelAdmin):
+class EnrollmentAdmin(ViewOnlyAdmin):
     list_display = ("student", "course", "status", "source", "created_at")
     list_filter = ("status", "source")
     search_fields = ("student__username", "course__code")
@@ -74,30 +101,30 @@ class EnrollmentAdmin(admin.ModelAdmin):
     autocomplete_fields = ("student", "course")
 
 
-class ProgramCourseInline(admin.TabularInline):
+class ProgramCourseInline(ViewOnlyInline, admin.TabularInline):
     model = ProgramCourse
     extra = 0
     autocomplete_fields = ("course",)
 
 
 @admin.register(Program)
-class ProgramAdmin(admin.ModelAdmin):
+class ProgramAdmin(ViewOnlyAdmin):
     list_display = ("title", "school", "audience", "level", "is_published")
     list_filter = ("school", "audience", "is_published")
     inlines = [ProgramCourseInline]
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(ViewOnlyAdmin):
     list_display = ("filename", "school", "dry_run", "status", "total_rows", "created_at")
     list_filter = ("status", "dry_run")
     readonly_fields = ("report",)
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(ViewOnlyAdmin):
     search_fields = ("name",)
     list_display = ("name", "school")
 
 
-admin.site.register([Module, ClassroomEnrollment, LessonProgress, ProgramEnrollment])
+admin.site.register([Module, ClassroomEnrollment, LessonProgress, ProgramEnrollment], ViewOnlyAdmin)

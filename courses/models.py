@@ -167,8 +167,10 @@ class KnowledgePointPrerequisite(models.Model):
 class Lesson(TimeStampedModel):
     """A small unit of teaching, about one knowledge point's worth, made of content blocks."""
 
+    TITLE_MAX_LENGTH = 200
+
     module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="lessons")
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("title"), max_length=TITLE_MAX_LENGTH)
     position = models.PositiveIntegerField(_("position"), default=0)
     estimated_minutes = models.PositiveSmallIntegerField(
         _("estimated minutes"),

@@ -330,10 +330,11 @@ def course_outline(*, course: Course, user: User) -> CourseOutline:
 
 def lesson_lock_reason(*, student: User, lesson: Lesson) -> str | None:
     """Why the lesson is locked for the student (which lessons to complete first), or None."""
+    done = LessonProgress.objects.filter(
+        lesson=OuterRef("pk"), student=student, completed_at__isnull=False
+    )
     missing = list(
-        lesson.prerequisites.exclude(
-            progress__student=student, progress__completed_at__isnull=False
-        ).order_by("module__position", "position")
+        lesson.prerequisites.exclude(Exists(done)).order_by("module__position", "position")
     )
     if not missing:
         return None

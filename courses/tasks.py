@@ -1,7 +1,7 @@
 from celery import shared_task
 
 from courses.models import ImportJob, ImportStatus
-from courses.services.imports import import_job_run
+from courses.services.imports import import_files_sweep, import_job_run
 
 
 @shared_task(name="courses.import_job_run", acks_late=True, reject_on_worker_lost=True)
@@ -16,3 +16,9 @@ def import_job_run_task(job_id: int) -> str:
     if job.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED):
         return job.status
     return import_job_run(job=job).status
+
+
+@shared_task(name="courses.import_files_sweep")
+def import_files_sweep_task() -> int:
+    """Hourly (Celery beat): delete import files that are no longer needed."""
+    return import_files_sweep()

@@ -2,13 +2,22 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponseBadRequest
 from whitenoise.middleware import WhiteNoiseMiddleware
 
+FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
 
 def _has_nul_byte(request: HttpRequest) -> bool:
-    return "\x00" in request.path or any(
+    """NUL in the path, a header, the query string or a form field (not in uploaded files)."""
+    if "\x00" in request.path or any(
         "\x00" in value
         for key, value in request.META.items()
         if key.startswith("HTTP_") and isinstance(value, str)
-    )
+    ):
+        return True
+    if any("\x00" in value for values in request.GET.lists() for value in values[1]):
+        return True
+    if request.method == "POST" and request.content_type in FORM_CONTENT_TYPES:
+        return any("\x00" in value for values in request.POST.lists() for value in values[1])
+    return False
 
 
 class RejectNulBytesMiddleware:

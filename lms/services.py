@@ -131,10 +131,31 @@ def user_api_tokens_revoke(*, user: User) -> None:
     Token.objects.filter(user=user).delete()
 
 
+def user_email_managed_by(*, user: User, school: School) -> bool:
+    """
+    Whether the admins of `school` may change the user's email (where password-reset links
+    go): only for accounts of that school alone, never for staff. Otherwise an admin could
+    take over an account that another school, or the site, relies on.
+    """
+    if user.is_staff or user.is_superuser:
+        return False
+    return not Membership.objects.filter(user=user).exclude(school=school).exists()
+
+
 @transaction.atomic
-def user_update(*, user: User, display_name: str, email: str) -> User:
+def user_update(*, user: User, display_name: str, email: str, school: School) -> User:
+    """Change a member's name and email, on behalf of `school`'s admins."""
+    email = User.objects.normalize_email(email)
+    if email.lower() != user.email.lower() and not user_email_managed_by(user=user, school=school):
+        raise ValidationError(
+            {
+                "email": _(
+                    "This account also belongs elsewhere: only its owner can change its email."
+                )
+            }
+        )
     user.display_name = display_name
-    user.email = User.objects.normalize_email(email)
+    user.email = email
     user.full_clean()
     user.save(update_fields=["display_name", "email"])
     return user

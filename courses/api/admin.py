@@ -51,7 +51,7 @@ class CourseEnrollmentsApi(APIView):
 
     @extend_schema_serializer(component_name="EnrollStudentRequest")
     class InputSerializer(serializers.Serializer):
-        student = serializers.IntegerField(min_value=1)
+        student = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
 
     @extend_schema(responses=EnrollmentSerializer(many=True), operation_id="courses_roster")
     def get(self, request, course_id: int):
@@ -91,7 +91,7 @@ class ClassroomEnrollmentApi(APIView):
 
     @extend_schema_serializer(component_name="ClassroomEnrollRequest")
     class InputSerializer(serializers.Serializer):
-        classroom = serializers.IntegerField(min_value=1)
+        classroom = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
 
     def _classroom(self, request, course):
         serializer = self.InputSerializer(data=request.data)
@@ -136,7 +136,7 @@ class ImportJobCreateApi(APIView):
 
     @extend_schema_serializer(component_name="ImportRequest")
     class InputSerializer(serializers.Serializer):
-        school = serializers.IntegerField(min_value=1)
+        school = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
         file = serializers.FileField()
         dry_run = serializers.BooleanField(default=True)
 

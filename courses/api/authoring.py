@@ -1,5 +1,6 @@
 """REST endpoints for a course's teachers and its school's admins: build and change courses."""
 
+from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
@@ -14,6 +15,8 @@ from courses.selectors import course_list_editable, knowledge_point_list
 from courses.services import authoring
 from lms.models import Role, User
 from lms.selectors import school_list_for_user, user_has_school_role
+
+MAX_ID = 2**63 - 1  # the largest primary key; larger numbers are refused, not overflowed
 
 
 def editable_courses(request) -> QuerySet[Course]:
@@ -58,7 +61,9 @@ def editable_knowledge_point(request, kp_id: int) -> KnowledgePoint:
 
 @extend_schema_serializer(component_name="OrderRequest")
 class OrderSerializer(serializers.Serializer):
-    order = serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=1000)
+    order = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), max_length=1000
+    )
 
 
 @extend_schema_serializer(component_name="ManagedCourse")
@@ -80,7 +85,10 @@ class CourseSerializer(serializers.Serializer):
         write_only=True,
     )
     teachers = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=50, write_only=True
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        max_length=50,
+        write_only=True,
     )
     is_published = serializers.BooleanField(read_only=True)
     allows_self_enrollment = serializers.BooleanField(required=False, default=True)
@@ -95,9 +103,14 @@ class CourseSerializer(serializers.Serializer):
 
 
 def _teachers(school, ids: list[int]) -> list[User]:
-    teachers = list(User.objects.filter(pk__in=ids))
+    """The school's teachers with these ids; any other id is refused without naming anyone."""
+    teachers = list(
+        User.objects.filter(
+            pk__in=ids, memberships__school=school, memberships__role=Role.TEACHER
+        ).distinct()
+    )
     if len(teachers) != len(set(ids)):
-        raise serializers.ValidationError({"teachers": ["Unknown user id."]})
+        raise serializers.ValidationError({"teachers": ["Not a teacher of this school."]})
     return teachers
 
 
@@ -202,10 +215,16 @@ class LessonSerializer(serializers.Serializer):
     position = serializers.IntegerField(read_only=True)
     estimated_minutes = serializers.IntegerField(min_value=1, max_value=600, default=10)
     knowledge_points = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=100, write_only=True
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        max_length=100,
+        write_only=True,
     )
     prerequisites = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=100, write_only=True
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        max_length=100,
+        write_only=True,
     )
     blocks = BlockSerializer(many=True, read_only=True)
 
@@ -293,11 +312,13 @@ class ModuleDetailApi(APIView):
 
 
 def _course_objects(model, course: Course, ids: list[int] | None, field: str):
+    """The course's own rows with these ids (None when the field was not sent)."""
     if ids is None:
         return None
-    found = list(model.objects.filter(pk__in=ids))
+    own = {"knowledge_points": {"course": course}, "prerequisites": {"module__course": course}}
+    found = list(model.objects.filter(pk__in=ids, **own[field]))
     if len(found) != len(set(ids)):
-        raise serializers.ValidationError({field: ["Unknown id."]})
+        raise serializers.ValidationError({field: ["Unknown id, or not of this course."]})
     return found
 
 
@@ -307,6 +328,7 @@ class ModuleLessonsApi(APIView):
         responses={201: LessonSerializer},
         operation_id="courses_manage_lesson_create",
     )
+    @transaction.atomic  # the lesson, its tags and its gates, or nothing
     def post(self, request, module_id: int):
         module = editable_module(request, module_id)
         serializer = LessonSerializer(data=request.data)
@@ -346,6 +368,7 @@ class LessonManageApi(APIView):
         responses=LessonSerializer,
         operation_id="courses_manage_lesson_update",
     )
+    @transaction.atomic
     def patch(self, request, lesson_id: int):
         lesson = editable_lesson(request, lesson_id)
         serializer = LessonSerializer(data=request.data, partial=True)
@@ -485,7 +508,7 @@ class KnowledgePointPrerequisiteApi(APIView):
 
     @extend_schema_serializer(component_name="PrerequisiteRequest")
     class InputSerializer(serializers.Serializer):
-        prerequisite = serializers.IntegerField(min_value=1)
+        prerequisite = serializers.IntegerField(min_value=1, max_value=MAX_ID)
 
     def _pair(self, request, kp_id: int):
         kp = editable_knowledge_point(request, kp_id)

@@ -50,7 +50,7 @@ class CourseListApi(APIView):
     """The published courses of one of the user's schools, searched and filtered."""
 
     class FilterSerializer(serializers.Serializer):
-        school = serializers.IntegerField(min_value=1)
+        school = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
         q = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
         subject = serializers.CharField(required=False, allow_blank=True, max_length=80, default="")
         level = serializers.ChoiceField(

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Max, Model, QuerySet
 from django.utils.translation import gettext as _
+from PIL import Image
 
 from courses.content import render_markdown
 from courses.graph import path_between
@@ -257,6 +258,17 @@ def _block_html(block: ContentBlock) -> str:
     return render_markdown(block.body) if block.kind == BlockKind.TEXT else ""
 
 
+def _require_image(upload) -> None:
+    """Refuse an "image" that Pillow cannot read (an HTML file renamed .png, say)."""
+    try:
+        with Image.open(upload) as image:
+            image.verify()
+    except (OSError, SyntaxError, ValueError) as error:
+        raise ValidationError({"file": _("This file is not an image.")}) from error
+    finally:
+        upload.seek(0)
+
+
 def _validate_block(block: ContentBlock) -> None:
     needs = {
         BlockKind.TEXT: bool(block.body.strip()),
@@ -274,6 +286,21 @@ def _validate_block(block: ContentBlock) -> None:
     }
     if block.kind in needs and not needs[block.kind]:
         raise ValidationError(messages[block.kind])
+    unused = {
+        BlockKind.TEXT: ("file", "url", "captions"),
+        BlockKind.CODE: ("file", "url", "captions"),
+        BlockKind.VIDEO: (),
+        BlockKind.IMAGE: ("url", "captions"),
+        BlockKind.FILE: ("url", "captions"),
+    }.get(block.kind, ())
+    extra = [name for name in unused if getattr(block, name)]
+    if extra:
+        raise ValidationError(
+            _("A %(kind)s block does not take: %(fields)s.")
+            % {"kind": block.get_kind_display().lower(), "fields": ", ".join(extra)}
+        )
+    if block.kind == BlockKind.IMAGE and block.file and not block.file._committed:
+        _require_image(block.file)
     if block.kind == BlockKind.IMAGE and block.file and not block.alt_text.strip():
         raise ValidationError({"alt_text": _("Describe the image for students who cannot see it.")})
 
@@ -302,6 +329,8 @@ def reorder(*, items: QuerySet, order: Sequence[int]) -> None:
     rows = {row.pk: row for row in items.select_for_update()}
     if sorted(order) != sorted(rows) or len(set(order)) != len(order):
         raise ValidationError(_("The new order must list every item exactly once."))
+    if not rows:
+        return
     for position, pk in enumerate(order):
         rows[pk].position = position
     items.model.objects.bulk_update(rows.values(), ["position"])
@@ -321,7 +350,7 @@ def lesson_duplicate(*, lesson: Lesson) -> Lesson:
     )
     copy = Lesson.objects.create(
         module=module,
-        title=_("%(title)s (copy)") % {"title": lesson.title},
+        title=_("%(title)s (copy)") % {"title": lesson.title[: Lesson.TITLE_MAX_LENGTH - 10]},
         position=lesson.position + 1,
         estimated_minutes=lesson.estimated_minutes,
     )

@@ -141,7 +141,8 @@ def program_advance(*, student: User, program: Program) -> Course | None:
             "course_id", flat=True
         )
     )
-    for step in program.steps.select_related("course").order_by("position", "pk"):
+    steps = program.steps.select_related("course").order_by("position", "pk")
+    for step in steps.filter(course__is_published=True):  # a course unpublished since is skipped
         if step.course_id not in completed:
             enrollment_create(student=student, course=step.course, source=EnrollmentSource.PROGRAM)
             return step.course

@@ -26,6 +26,7 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import PurePath
 
 from django.contrib.auth import password_validation
@@ -984,3 +985,18 @@ def import_plan_report(plan: ImportPlan, *, dry_run: bool) -> dict:
             "%(omitted)s other rows are left out."
         ) % {"limit": f"{REPORT_MAX_ROWS:,}", "omitted": f"{report['rows_omitted']:,}"}
     return report
+
+
+KEEP_FILES_FOR = timedelta(days=1)
+
+
+def import_files_sweep(*, now=None) -> int:
+    """
+    Delete the stored files of imports older than a day (dry runs that were never confirmed
+    keep theirs until then: they may hold initial passwords). Returns how many were deleted.
+    """
+    cutoff = (now or timezone.now()) - KEEP_FILES_FOR
+    jobs = list(ImportJob.objects.filter(created_at__lt=cutoff).exclude(file=""))
+    for job in jobs:
+        import_job_forget_file(job=job)
+    return len(jobs)

@@ -34,6 +34,11 @@ def program_update(*, program: Program, **fields) -> Program:
 def program_set_published(*, program: Program, published: bool) -> Program:
     if published and not program.steps.exists():
         raise ValidationError(_("Add at least one course before publishing the program."))
+    drafts = program.steps.filter(course__is_published=False).values_list("course__code", flat=True)
+    if published and drafts:
+        raise ValidationError(
+            _("Publish these courses first: %(codes)s.") % {"codes": ", ".join(drafts)}
+        )
     program.is_published = published
     program.save(update_fields=["is_published", "updated_at"])
     return program

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -195,9 +196,12 @@ def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @school_admin_required
 @require_POST
+@transaction.atomic  # the dry run's row stays locked: two confirms cannot both import
 def import_job_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
     """Run, for real, the file of a dry run that found no error."""
-    dry_run = _job(request, job_id)
+    dry_run = get_object_or_404(
+        ImportJob.objects.select_for_update().filter(school=request.school), pk=job_id
+    )
     if not (dry_run.dry_run and dry_run.report.get("valid") and dry_run.file):
         messages.error(request, _("Only a dry run without errors can be imported."))
         return redirect("courses:import_job", job_id=dry_run.pk)

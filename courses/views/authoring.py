@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -114,7 +115,12 @@ def course_create(request: HttpRequest) -> HttpResponse:
                 authoring.course_update(course=course, cover_image=data["cover_image"])
             messages.success(request, _("Course created. Add its first module."))
             return redirect(_editor_url(course))
-    return render(request, "courses/course_form.html", {"form": form, "course": None})
+    return render(
+        request,
+        "courses/course_form.html",
+        {"form": form, "course": None},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -145,6 +151,7 @@ def course_edit(request: HttpRequest, course_id: int) -> HttpResponse:
         request,
         "courses/course_edit.html",
         {"course": course, "form": form, "modules": modules, "module_form": ModuleForm()},
+        status=400 if form.errors else 200,
     )
 
 
@@ -282,6 +289,7 @@ def lesson_edit(request: HttpRequest, lesson_id: int) -> HttpResponse:
     tagging = LessonTaggingForm(request.POST or None, lesson=lesson, prefix="tags")
     if request.method == "POST" and form.is_valid() and tagging.is_valid():
 
+        @transaction.atomic  # title, tags and gates are saved together or not at all
         def save():
             authoring.lesson_update(lesson=lesson, **form.cleaned_data)
             authoring.lesson_set_knowledge_points(
@@ -305,6 +313,7 @@ def lesson_edit(request: HttpRequest, lesson_id: int) -> HttpResponse:
             "blocks": lesson.blocks.order_by("position", "pk"),
             "block_form": BlockForm(prefix="block"),
         },
+        status=400 if form.errors or tagging.errors else 200,
     )
 
 
@@ -392,6 +401,8 @@ def block_edit(request: HttpRequest, block_id: int) -> HttpResponse:
     form = BlockForm(request.POST or None, request.FILES or None, instance=block, prefix="block")
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in BLOCK_FIELDS if name in form.changed_data}
+        # A cleared file input gives False; the model stores no file as "".
+        data = {name: "" if value is False else value for name, value in data.items()}
         if _try(request, form, lambda: authoring.block_update(block=block, **data)):
             messages.success(request, _("Block saved."))
             return redirect(reverse("courses:lesson_edit", args=[block.lesson_id]) + "#blocks")

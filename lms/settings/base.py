@@ -185,7 +185,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "courses.import_files_sweep": {"task": "courses.import_files_sweep", "schedule": 60 * 60},
+}
 
 # --- Authentication ---------------------------------------------------------------------------
 

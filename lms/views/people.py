@@ -82,7 +82,10 @@ def person(request: HttpRequest, user_id: int) -> HttpResponse:
         try:
             with transaction.atomic():
                 services.user_update(
-                    user=member, display_name=data["display_name"], email=data["email"]
+                    user=member,
+                    display_name=data["display_name"],
+                    email=data["email"],
+                    school=request.school,
                 )
                 wanted = set(data["roles"])
                 for role in wanted - held:

@@ -139,7 +139,7 @@ def test_duplicate_course_code_is_shown_on_the_form(as_person):
         reverse("courses:course_create"),
         {"code": "math-1", "title": "Dup", "subject": "M", "level": "senior"},
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "already exists" in response.content.decode()
     assert Course.objects.filter(title="Dup").count() == 0
 
