@@ -1,3 +1,6 @@
+import uuid
+from pathlib import PurePath
+
 from django.conf import settings
 from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
@@ -5,6 +8,26 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from lms.models import Classroom, School, TimeStampedModel
+
+
+def _private_upload(folder: str):
+    """
+    Uploads get random names (an original name can be guessed, and can say too much); they are
+    served only through views that check who may see them (see courses.views.media).
+    """
+
+    def upload_to(instance, filename: str) -> str:
+        suffix = PurePath(filename).suffix.lower()[:10]
+        return f"courses/{folder}/{uuid.uuid4().hex}{suffix}"
+
+    upload_to.__name__ = f"upload_to_{folder}"
+    upload_to.__qualname__ = upload_to.__name__
+    return upload_to
+
+
+upload_to_covers = _private_upload("covers")
+upload_to_blocks = _private_upload("blocks")
+upload_to_captions = _private_upload("captions")
 
 
 class Level(models.TextChoices):
@@ -46,7 +69,7 @@ class Course(TimeStampedModel):
     subject = models.CharField(_("subject"), max_length=80)
     level = models.CharField(_("level"), max_length=16, choices=Level.choices)
     tags = models.ManyToManyField(Tag, blank=True, related_name="courses", verbose_name=_("tags"))
-    cover_image = models.ImageField(_("cover image"), upload_to="courses/covers/%Y/%m/", blank=True)
+    cover_image = models.ImageField(_("cover image"), upload_to=upload_to_covers, blank=True)
     teachers = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,
@@ -221,11 +244,11 @@ class ContentBlock(TimeStampedModel):
     language = models.CharField(
         _("programming language"), max_length=32, blank=True, help_text=_("For code examples.")
     )
-    file = models.FileField(_("file"), upload_to="courses/blocks/%Y/%m/", blank=True)
+    file = models.FileField(_("file"), upload_to=upload_to_blocks, blank=True)
     url = models.URLField(_("video URL"), blank=True, max_length=500)
     captions = models.FileField(
         _("captions (WebVTT)"),
-        upload_to="courses/captions/%Y/%m/",
+        upload_to=upload_to_captions,
         blank=True,
         validators=[FileExtensionValidator(["vtt"])],
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from courses.views import admin, authoring, programs, student
+from courses.views import admin, authoring, media, programs, student
 
 app_name = "courses"
 
@@ -12,6 +12,14 @@ urlpatterns = [
     path("lessons/<int:lesson_id>/", student.lesson_detail, name="lesson_detail"),
     path("lessons/<int:lesson_id>/complete/", student.lesson_mark_complete, name="lesson_complete"),
     path("programs/<int:program_id>/", student.program_detail, name="program_detail"),
+    path("blocks/<int:block_id>/file/", media.block_file, {"field": "file"}, name="block_file"),
+    path(
+        "blocks/<int:block_id>/captions/",
+        media.block_file,
+        {"field": "captions"},
+        name="block_captions",
+    ),
+    path("<int:course_id>/cover/", media.course_cover, name="course_cover"),
     path("programs/<int:program_id>/enroll/", student.program_enroll_view, name="program_enroll"),
     # Teachers and admins
     path("teach/", authoring.teach, name="teach"),

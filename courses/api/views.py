@@ -1,4 +1,5 @@
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
@@ -170,10 +171,10 @@ class LessonDetailApi(APIView):
             alt_text = serializers.CharField()
 
             def get_url(self, block) -> str:
-                return block.file.url if block.file else block.url
+                return reverse("courses:block_file", args=[block.pk]) if block.file else block.url
 
             def get_captions_url(self, block) -> str:
-                return block.captions.url if block.captions else ""
+                return reverse("courses:block_captions", args=[block.pk]) if block.captions else ""
 
         id = serializers.IntegerField()
         title = serializers.CharField()

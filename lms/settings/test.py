@@ -1,6 +1,8 @@
 """Test settings: only what tests need differs from base.py."""
 
 import os
+import tempfile
+from pathlib import Path
 
 # Tests run with DEBUG off, like production; they must not need a real secret.
 os.environ.setdefault("SECRET_KEY", "pathwise-test-secret-key-not-for-production-use-0123456789")
@@ -9,6 +11,8 @@ from .base import *  # noqa: F403
 from .base import REDIS_URL, _redis_database, env
 
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+# Uploads made by tests never land in the working tree.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="pathwise-test-media-"))
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
