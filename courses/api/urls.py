@@ -9,6 +9,13 @@ urlpatterns = [
     path("<int:course_id>/", views.CourseDetailApi.as_view(), name="course-detail"),
     path("<int:course_id>/enroll/", views.CourseEnrollApi.as_view(), name="course-enroll"),
     path("enrollments/mine/", views.MyEnrollmentListApi.as_view(), name="my-enrollments"),
+    path("programs/", views.ProgramListApi.as_view(), name="program-list"),
+    path("programs/<int:program_id>/", views.ProgramDetailApi.as_view(), name="program-detail"),
+    path(
+        "programs/<int:program_id>/enroll/",
+        views.ProgramEnrollApi.as_view(),
+        name="program-enroll",
+    ),
     path("lessons/<int:lesson_id>/", views.LessonDetailApi.as_view(), name="lesson-detail"),
     path(
         "lessons/<int:lesson_id>/progress/",

@@ -6,7 +6,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from courses.models import Level
+from courses.models import Level, Program
 from courses.permissions import course_can_edit
 from courses.selectors import (
     catalog_course_list,
@@ -16,8 +16,10 @@ from courses.selectors import (
     enrollment_list_for_student,
     lesson_blocks,
     lesson_list_visible,
+    program_list_for_catalog,
+    program_progress,
 )
-from courses.services.enrollment import enrollment_self_enroll
+from courses.services.enrollment import enrollment_self_enroll, program_enroll
 from courses.services.progress import (
     MAX_SECONDS_PER_UPDATE,
     MAX_VIDEO_POSITION_SECONDS,
@@ -243,3 +245,79 @@ class LessonCompleteApi(APIView):
         lesson = get_object_or_404(lesson_list_visible(user=request.user), pk=lesson_id)
         progress = lesson_complete(student=request.user, lesson=lesson)
         return Response(LessonProgressApi.OutputSerializer(progress).data)
+
+
+@extend_schema_serializer(component_name="ProgramStep")
+class ProgramStepSerializer(serializers.Serializer):
+    course_id = serializers.IntegerField(source="step.course_id")
+    course_title = serializers.CharField(source="step.course.title")
+    delivery_mode = serializers.CharField(source="step.delivery_mode")
+    expected_weeks = serializers.IntegerField(source="step.expected_weeks")
+    status = serializers.CharField(allow_null=True)
+    percent = serializers.IntegerField()
+
+
+class ProgramListApi(APIView):
+    """The published programs of one of the user's schools."""
+
+    @extend_schema_serializer(component_name="ProgramSummary")
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        title = serializers.CharField()
+        goal = serializers.CharField()
+        audience = serializers.CharField()
+        level = serializers.CharField()
+        course_ids = serializers.SerializerMethodField()
+
+        def get_course_ids(self, program) -> list[int]:
+            return [step.course_id for step in program.steps.all()]
+
+    class FilterSerializer(serializers.Serializer):
+        school = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+
+    @extend_schema(
+        parameters=[FilterSerializer],
+        responses=OutputSerializer(many=True),
+        operation_id="courses_program_list",
+    )
+    def get(self, request):
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        school = get_object_or_404(
+            school_list_for_user(user=request.user), pk=filters.validated_data["school"]
+        )
+        programs = program_list_for_catalog(user=request.user, school=school)
+        return Response(self.OutputSerializer(programs, many=True).data)
+
+
+class ProgramDetailApi(APIView):
+    @extend_schema_serializer(component_name="ProgramProgress")
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField(source="program.pk")
+        title = serializers.CharField(source="program.title")
+        enrolled = serializers.BooleanField()
+        steps = ProgramStepSerializer(many=True)
+
+    @extend_schema(responses=OutputSerializer, operation_id="courses_program_detail")
+    def get(self, request, program_id: int):
+        program = get_object_or_404(_visible_programs(request), pk=program_id)
+        data = {
+            "program": program,
+            "enrolled": program.enrollments.filter(student=request.user).exists(),
+            "steps": program_progress(program=program, user=request.user),
+        }
+        return Response(self.OutputSerializer(data).data)
+
+
+class ProgramEnrollApi(APIView):
+    @extend_schema(request=None, responses={201: None}, operation_id="courses_program_enroll")
+    def post(self, request, program_id: int):
+        program = get_object_or_404(_visible_programs(request), pk=program_id)
+        enrollment = program_enroll(student=request.user, program=program)
+        return Response({"status": enrollment.status}, status=status.HTTP_201_CREATED)
+
+
+def _visible_programs(request):
+    return Program.objects.filter(
+        school__in=school_list_for_user(user=request.user), is_published=True
+    )

@@ -116,3 +116,39 @@ def test_unpublished_program_is_hidden(as_person, program):
         )
         == 404
     )
+
+
+@pytest.mark.parametrize(
+    ("person", "expected"),
+    [
+        ("anonymous", 401),
+        ("enrolled_student", 200),
+        ("other_student", 200),
+        ("course_teacher", 200),
+        ("school_admin", 200),
+        ("other_school", 404),
+    ],
+)
+def test_program_api_matrix(as_person, course_world, program, person, expected):
+    client = as_person(person)
+    listing = client.get("/api/v1/courses/programs/", {"school": course_world["a"]["school"].pk})
+    assert listing.status_code == expected
+    detail = client.get(f"/api/v1/courses/programs/{program.pk}/")
+    assert detail.status_code == expected
+    if expected == 200:
+        assert [p["title"] for p in listing.json()] == ["Data path"]
+        assert [s["course_title"] for s in detail.json()["steps"]] == ["Algebra", "Statistics"]
+
+
+def test_program_api_enroll_and_progress(as_person, course_world, program):
+    client = as_person("other_student")
+    assert client.post(f"/api/v1/courses/programs/{program.pk}/enroll/").status_code == 201
+    steps = client.get(f"/api/v1/courses/programs/{program.pk}/").json()["steps"]
+    assert [s["status"] for s in steps] == ["active", None]
+    teacher = as_person("course_teacher")
+    assert teacher.post(f"/api/v1/courses/programs/{program.pk}/enroll/").status_code == 400
+
+
+@pytest.mark.parametrize("params", [{}, {"school": "x"}, {"school": 0}])
+def test_program_list_api_needs_a_school(as_person, params):
+    assert as_person("enrolled_student").get("/api/v1/courses/programs/", params).status_code == 400
