@@ -36,6 +36,11 @@ urlpatterns = [
         name="prerequisite_remove",
     ),
     path(
+        "<int:course_id>/knowledge-points/<int:kp_id>/edit/",
+        authoring.knowledge_point_edit,
+        name="knowledge_point_edit",
+    ),
+    path(
         "<int:course_id>/knowledge-points/<int:kp_id>/delete/",
         authoring.knowledge_point_delete,
         name="knowledge_point_delete",

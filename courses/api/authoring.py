@@ -497,6 +497,19 @@ class KnowledgePointListApi(APIView):
 
 
 class KnowledgePointDetailApi(APIView):
+    @extend_schema(
+        request=KnowledgePointSerializer,
+        responses=KnowledgePointSerializer,
+        operation_id="courses_manage_kp_update",
+    )
+    def patch(self, request, kp_id: int):
+        kp = editable_knowledge_point(request, kp_id)
+        serializer = KnowledgePointSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = {"name": kp.name, "description": kp.description, **serializer.validated_data}
+        authoring.knowledge_point_update(knowledge_point=kp, **data)
+        return Response(KnowledgePointSerializer(kp).data)
+
     @extend_schema(responses={204: None}, operation_id="courses_manage_kp_delete")
     def delete(self, request, kp_id: int):
         authoring.knowledge_point_delete(knowledge_point=editable_knowledge_point(request, kp_id))

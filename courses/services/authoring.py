@@ -485,3 +485,12 @@ def course_set_published(*, course: Course, published: bool) -> Course:
     if published and not Lesson.objects.filter(module__course=course).exists():
         raise ValidationError(_("Add at least one lesson before publishing the course."))
     return _update(course, {"is_published": published})
+
+
+@transaction.atomic
+def knowledge_point_update(
+    *, knowledge_point: KnowledgePoint, name: str, description: str = ""
+) -> KnowledgePoint:
+    _update(knowledge_point, {"name": name.strip(), "description": description})
+    _outline_changed(knowledge_point.course_id)  # outlines show the names
+    return knowledge_point

@@ -490,6 +490,33 @@ def prerequisite_remove(request: HttpRequest, course_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+def knowledge_point_edit(request: HttpRequest, course_id: int, kp_id: int) -> HttpResponse:
+    course = _editable_course(request, course_id)
+    kp = get_object_or_404(course.knowledge_points, pk=kp_id)
+    form = KnowledgePointForm(
+        request.POST or None, initial={"name": kp.name, "description": kp.description}
+    )
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _try(
+            request,
+            form,
+            lambda: authoring.knowledge_point_update(knowledge_point=kp, **form.cleaned_data),
+        )
+    ):
+        messages.success(request, _("Knowledge point saved."))
+        return redirect("courses:knowledge_points", course_id=course.pk)
+    return render(
+        request,
+        "courses/knowledge_point_edit.html",
+        {"course": course, "kp": kp, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def knowledge_point_delete(request: HttpRequest, course_id: int, kp_id: int) -> HttpResponse:
     course = _editable_course(request, course_id)
     kp = get_object_or_404(course.knowledge_points, pk=kp_id)

@@ -194,3 +194,41 @@ def test_moving_and_deleting_lessons(as_person, course_world):
     assert list(first.module.lessons.order_by("position")) == [second, first]
     client.post(reverse("courses:lesson_delete", args=[second.pk]))
     assert not Lesson.objects.filter(pk=second.pk).exists()
+
+
+def test_renaming_a_knowledge_point_reaches_the_outline(as_person, course_world):
+    from courses.services.authoring import lesson_set_knowledge_points
+
+    course = course_world["course"]
+    kp = knowledge_point_create(course=course, name="Fractons")
+    lesson_set_knowledge_points(lesson=course_world["lessons"][0], knowledge_points=[kp])
+    student_page = reverse("courses:course_detail", args=[course.pk])
+    assert "Fractons" in as_person("enrolled_student").get(student_page).content.decode()
+    teacher = as_person("course_teacher")
+    response = teacher.post(
+        reverse("courses:knowledge_point_edit", args=[course.pk, kp.pk]), {"name": "Fractions"}
+    )
+    assert response.status_code == 302
+    assert "Fractions" in teacher.get(student_page).content.decode()
+    other = knowledge_point_create(course=course, name="Decimals")
+    response = teacher.post(
+        reverse("courses:knowledge_point_edit", args=[course.pk, other.pk]), {"name": "fractions"}
+    )
+    assert response.status_code == 400
+    assert "already has a knowledge point" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("person", "expected"),
+    [("course_teacher", 200), ("other_teacher", 404), ("enrolled_student", 404)],
+)
+def test_knowledge_point_api_update_matrix(as_person, course_world, person, expected):
+    kp = knowledge_point_create(course=course_world["course"], name="Ratios")
+    response = as_person(person).patch(
+        f"/api/v1/courses/knowledge-points/{kp.pk}/",
+        {"name": "Proportions"},
+        content_type="application/json",
+    )
+    assert response.status_code == expected
+    kp.refresh_from_db()
+    assert kp.name == ("Proportions" if expected == 200 else "Ratios")
