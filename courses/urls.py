@@ -48,6 +48,7 @@ urlpatterns = [
     path("modules/<int:module_id>/rename/", authoring.module_rename, name="module_rename"),
     path("modules/<int:module_id>/move/", authoring.module_move, name="module_move"),
     path("modules/<int:module_id>/delete/", authoring.module_delete, name="module_delete"),
+    path("modules/<int:module_id>/duplicate/", authoring.module_duplicate, name="module_duplicate"),
     path("modules/<int:module_id>/lessons/new/", authoring.lesson_create, name="lesson_create"),
     path("lessons/<int:lesson_id>/edit/", authoring.lesson_edit, name="lesson_edit"),
     path("lessons/<int:lesson_id>/move/", authoring.lesson_move, name="lesson_move"),

@@ -322,6 +322,17 @@ def _course_objects(model, course: Course, ids: list[int] | None, field: str):
     return found
 
 
+class ModuleDuplicateApi(APIView):
+    @extend_schema(
+        request=None,
+        responses={201: ModuleSerializer},
+        operation_id="courses_manage_module_duplicate",
+    )
+    def post(self, request, module_id: int):
+        copy = authoring.module_duplicate(module=editable_module(request, module_id))
+        return Response(ModuleSerializer(copy).data, status=status.HTTP_201_CREATED)
+
+
 class ModuleLessonsApi(APIView):
     @extend_schema(
         request=LessonSerializer,

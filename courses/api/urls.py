@@ -54,6 +54,11 @@ urlpatterns = [
     ),
     path("modules/<int:module_id>/", authoring.ModuleDetailApi.as_view(), name="manage-module"),
     path(
+        "modules/<int:module_id>/duplicate/",
+        authoring.ModuleDuplicateApi.as_view(),
+        name="manage-module-duplicate",
+    ),
+    path(
         "modules/<int:module_id>/lessons/",
         authoring.ModuleLessonsApi.as_view(),
         name="manage-lesson-create",

@@ -494,3 +494,60 @@ def knowledge_point_update(
     _update(knowledge_point, {"name": name.strip(), "description": description})
     _outline_changed(knowledge_point.course_id)  # outlines show the names
     return knowledge_point
+
+
+@transaction.atomic
+def module_duplicate(*, module: Module) -> Module:
+    """
+    A copy of `module` placed right after it: its lessons with their blocks and knowledge
+    points; gates between lessons of the module point at the copies.
+    """
+    course = module.course
+    Module.objects.filter(course=course, position__gt=module.position).update(
+        position=F("position") + 1
+    )
+    title = _("%(title)s (copy)") % {"title": module.title[:190]}
+    copy = _save_new(
+        Module(
+            course=course, title=title, description=module.description, position=module.position + 1
+        )
+    )
+    lessons = list(
+        module.lessons.order_by("position", "pk").prefetch_related(
+            "knowledge_points", "prerequisites", "blocks"
+        )
+    )
+    copies = {}
+    for lesson in lessons:
+        new = Lesson.objects.create(
+            module=copy,
+            title=lesson.title,
+            position=lesson.position,
+            estimated_minutes=lesson.estimated_minutes,
+        )
+        new.knowledge_points.set(lesson.knowledge_points.all())
+        ContentBlock.objects.bulk_create(
+            [
+                ContentBlock(
+                    lesson=new,
+                    kind=b.kind,
+                    position=b.position,
+                    title=b.title,
+                    body=b.body,
+                    body_html=b.body_html,
+                    language=b.language,
+                    file=b.file.name,
+                    url=b.url,
+                    captions=b.captions.name,
+                    alt_text=b.alt_text,
+                )
+                for b in lesson.blocks.all()
+            ]
+        )
+        copies[lesson.pk] = new
+    for lesson in lessons:
+        copies[lesson.pk].prerequisites.set(
+            [copies.get(p.pk, p) for p in lesson.prerequisites.all()]
+        )
+    _outline_changed(course.pk)
+    return copy

@@ -241,6 +241,15 @@ def module_move(request: HttpRequest, module_id: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def module_duplicate(request: HttpRequest, module_id: int) -> HttpResponse:
+    module = _editable_module(request, module_id)
+    copy = authoring.module_duplicate(module=module)
+    messages.success(request, _("Module duplicated."))
+    return redirect(_editor_url(module.course) + f"#module-{copy.pk}")
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def module_delete(request: HttpRequest, module_id: int) -> HttpResponse:
     module = _editable_module(request, module_id)

@@ -169,3 +169,23 @@ def test_text_is_rendered_and_sanitized_when_written(course_world):
     assert code.body_html == ""
     course = authoring.course_update(course=course_world["course"], description="*new*")
     assert course.description_html == "<p><em>new</em></p>"
+
+
+def test_module_duplicate_copies_lessons_blocks_tags_and_inner_gates(course_world):
+    module = course_world["modules"][0]
+    first, second = course_world["lessons"][:2]
+    kp = KnowledgePointFactory(course=course_world["course"])
+    first.knowledge_points.add(kp)
+    authoring.block_create(lesson=first, kind="text", body="*hello*")
+    authoring.lesson_set_prerequisites(lesson=second, prerequisites=[first])
+    copy = authoring.module_duplicate(module=module)
+    assert copy.position == module.position + 1
+    assert list(course_world["course"].modules.order_by("position")) == [
+        module,
+        copy,
+        course_world["modules"][1],
+    ]
+    new_first, new_second = copy.lessons.order_by("position")
+    assert list(new_first.knowledge_points.all()) == [kp]
+    assert new_first.blocks.get().body_html == "<p><em>hello</em></p>"
+    assert list(new_second.prerequisites.all()) == [new_first]

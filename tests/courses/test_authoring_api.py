@@ -43,6 +43,7 @@ def _requests(world):
             {"prerequisite": other.pk},
         ),
         ("delete", f"/api/v1/courses/blocks/{b}/", None),
+        ("post", f"/api/v1/courses/modules/{m}/duplicate/", None),
     ]
 
 

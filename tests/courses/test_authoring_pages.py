@@ -41,6 +41,7 @@ def _editor_urls(world):
             (reverse("courses:lesson_duplicate", args=[lesson.pk]), {}),
             (reverse("courses:block_move", args=[block.pk]), {"direction": "up"}),
             (reverse("courses:course_publish", args=[course.pk]), {"publish": "0"}),
+            (reverse("courses:module_duplicate", args=[module.pk]), {}),
         ],
     }
 
