@@ -35,6 +35,18 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
 
 
+@pytest.fixture(scope="session")
+def celery_worker_thread():
+    """A real Celery worker (a thread of this process) consuming from the configured broker."""
+    from celery.contrib.testing.worker import start_worker
+
+    from lms.celery import app
+
+    app.control.purge()
+    with start_worker(app, perform_ping_check=False, shutdown_timeout=60, loglevel="WARNING"):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache: database rows are rolled back, cached copies too."""

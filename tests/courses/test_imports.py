@@ -25,7 +25,6 @@ from courses.services.imports import (
 from courses.tasks import import_job_run_task
 from lms.models import Classroom, ClassroomStudent, Membership, Role, User
 from tests.factories import CourseFactory, SchoolFactory, UserFactory, member
-from tests.lms.test_celery import celery_worker_thread  # noqa: F401
 
 HEADER = "username,email,name,role,classroom,courses,password"
 
@@ -555,7 +554,7 @@ def test_the_task_does_not_run_a_finished_job_again(school_world):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_task_runs_a_job_in_a_real_worker(celery_worker_thread):  # noqa: F811
+def test_the_task_runs_a_job_in_a_real_worker(celery_worker_thread):
     # given a real-run job of a school
     school = SchoolFactory(slug="worker-school")
     admin = member(school, Role.ADMIN, username="worker_admin")

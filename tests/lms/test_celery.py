@@ -2,19 +2,10 @@ import json
 import uuid
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 
 from lms.celery import app
 from lms.tasks import ping_task
 from tests.helpers import run_django
-
-
-@pytest.fixture(scope="session")
-def celery_worker_thread():
-    """A real Celery worker (a thread of this process) consuming from the configured broker."""
-    app.control.purge()
-    with start_worker(app, perform_ping_check=False, shutdown_timeout=10, loglevel="WARNING"):
-        yield
 
 
 @pytest.mark.django_db(transaction=True)
