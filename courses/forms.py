@@ -62,6 +62,11 @@ class CourseForm(forms.ModelForm):
         pass
 
 
+class CourseCopyForm(forms.Form):
+    code = forms.CharField(label=_("Code of the copy"), max_length=32)
+    title = forms.CharField(label=_("Title of the copy"), max_length=200)
+
+
 class ModuleForm(forms.Form):
     title = forms.CharField(label=_("Module title"), max_length=200)
 

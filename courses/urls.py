@@ -26,6 +26,7 @@ urlpatterns = [
     path("new/", authoring.course_create, name="course_create"),
     path("<int:course_id>/edit/", authoring.course_edit, name="course_edit"),
     path("<int:course_id>/publish/", authoring.course_publish, name="course_publish"),
+    path("<int:course_id>/duplicate/", authoring.course_duplicate, name="course_duplicate"),
     path("<int:course_id>/delete/", authoring.course_delete, name="course_delete"),
     path("<int:course_id>/modules/new/", authoring.module_create, name="module_create"),
     path("<int:course_id>/roster/", authoring.roster, name="roster"),

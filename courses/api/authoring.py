@@ -173,6 +173,25 @@ class ManagedCourseDetailApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class CourseDuplicateApi(APIView):
+    @extend_schema_serializer(component_name="CourseCopyRequest")
+    class InputSerializer(serializers.Serializer):
+        code = serializers.CharField(max_length=32)
+        title = serializers.CharField(max_length=200)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: CourseSerializer},
+        operation_id="courses_manage_duplicate",
+    )
+    def post(self, request, course_id: int):
+        course = get_object_or_404(editable_courses(request), pk=course_id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        copy = authoring.course_duplicate(course=course, **serializer.validated_data)
+        return Response(CourseSerializer(copy).data, status=status.HTTP_201_CREATED)
+
+
 class CoursePublishApi(APIView):
     @extend_schema_serializer(component_name="CoursePublishRequest")
     class InputSerializer(serializers.Serializer):

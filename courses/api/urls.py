@@ -38,6 +38,11 @@ urlpatterns = [
         name="manage-publish",
     ),
     path(
+        "manage/<int:course_id>/duplicate/",
+        authoring.CourseDuplicateApi.as_view(),
+        name="manage-duplicate",
+    ),
+    path(
         "manage/<int:course_id>/modules/",
         authoring.CourseContentApi.as_view(),
         name="manage-modules",

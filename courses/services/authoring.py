@@ -496,36 +496,25 @@ def knowledge_point_update(
     return knowledge_point
 
 
-@transaction.atomic
-def module_duplicate(*, module: Module) -> Module:
+def _copy_lessons(
+    lessons: Sequence[Lesson], *, into: Module, points: dict[int, KnowledgePoint] | None = None
+) -> dict[int, Lesson]:
     """
-    A copy of `module` placed right after it: its lessons with their blocks and knowledge
-    points; gates between lessons of the module point at the copies.
+    Copy lessons (blocks, knowledge-point tags, gates) into a module. `points` maps original
+    knowledge points to their copies (a course copy); gates between copied lessons point at the
+    copies. Returns the copies by original id.
     """
-    course = module.course
-    Module.objects.filter(course=course, position__gt=module.position).update(
-        position=F("position") + 1
-    )
-    title = _("%(title)s (copy)") % {"title": module.title[:190]}
-    copy = _save_new(
-        Module(
-            course=course, title=title, description=module.description, position=module.position + 1
-        )
-    )
-    lessons = list(
-        module.lessons.order_by("position", "pk").prefetch_related(
-            "knowledge_points", "prerequisites", "blocks"
-        )
-    )
-    copies = {}
+    copies: dict[int, Lesson] = {}
     for lesson in lessons:
         new = Lesson.objects.create(
-            module=copy,
+            module=into,
             title=lesson.title,
             position=lesson.position,
             estimated_minutes=lesson.estimated_minutes,
         )
-        new.knowledge_points.set(lesson.knowledge_points.all())
+        new.knowledge_points.set(
+            [(points or {}).get(kp.pk, kp) for kp in lesson.knowledge_points.all()]
+        )
         ContentBlock.objects.bulk_create(
             [
                 ContentBlock(
@@ -545,9 +534,97 @@ def module_duplicate(*, module: Module) -> Module:
             ]
         )
         copies[lesson.pk] = new
+    return copies
+
+
+def _copy_gates(lessons: Sequence[Lesson], copies: dict[int, Lesson]) -> None:
     for lesson in lessons:
         copies[lesson.pk].prerequisites.set(
             [copies.get(p.pk, p) for p in lesson.prerequisites.all()]
         )
+
+
+def _lessons_of(module: Module) -> list[Lesson]:
+    return list(
+        module.lessons.order_by("position", "pk").prefetch_related(
+            "knowledge_points", "prerequisites", "blocks"
+        )
+    )
+
+
+@transaction.atomic
+def module_duplicate(*, module: Module) -> Module:
+    """
+    A copy of `module` placed right after it: its lessons with their blocks and knowledge
+    points; gates between lessons of the module point at the copies.
+    """
+    course = module.course
+    Module.objects.filter(course=course, position__gt=module.position).update(
+        position=F("position") + 1
+    )
+    title = _("%(title)s (copy)") % {"title": module.title[:190]}
+    copy = _save_new(
+        Module(
+            course=course,
+            title=title,
+            description=module.description,
+            position=module.position + 1,
+        )
+    )
+    lessons = _lessons_of(module)
+    _copy_gates(lessons, _copy_lessons(lessons, into=copy))
     _outline_changed(course.pk)
+    return copy
+
+
+@transaction.atomic
+def course_duplicate(*, course: Course, code: str, title: str) -> Course:
+    """
+    A new draft course in the same school with everything of `course`: settings, teachers,
+    tags, knowledge points and their prerequisites, modules, lessons, blocks and gates. No
+    students: enrollments stay with the original.
+    """
+    copy = course_create(
+        school=course.school,
+        code=code,
+        title=title,
+        subject=course.subject,
+        level=course.level,
+        description=course.description,
+        teachers=list(course.teachers.all()),
+        tags=[tag.name for tag in course.tags.all()],
+        allows_self_enrollment=course.allows_self_enrollment,
+    )
+    if course.cover_image:
+        Course.objects.filter(pk=copy.pk).update(cover_image=course.cover_image.name)
+    originals = list(course.knowledge_points.prefetch_related("prerequisites"))
+    points = {
+        kp.pk: KnowledgePoint.objects.create(course=copy, name=kp.name, description=kp.description)
+        for kp in originals
+    }
+    KnowledgePointPrerequisite.objects.bulk_create(
+        [
+            KnowledgePointPrerequisite(
+                knowledge_point=points[kp.pk], prerequisite=points.get(p.pk, p)
+            )
+            for kp in originals
+            for p in kp.prerequisites.all()
+        ]
+    )
+    all_lessons, copies = [], {}
+    for module in course.modules.order_by("position", "pk"):
+        new_module = _save_new(
+            Module(
+                course=copy,
+                title=module.title,
+                description=module.description,
+                position=module.position,
+            )
+        )
+        lessons = _lessons_of(module)
+        copies.update(_copy_lessons(lessons, into=new_module, points=points))
+        all_lessons += lessons
+    _copy_gates(all_lessons, copies)
+    _outline_changed(copy.pk)
+    copy.refresh_from_db()
     return copy

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from courses.forms import (
     BlockForm,
+    CourseCopyForm,
     CourseForm,
     KnowledgePointForm,
     LessonForm,
@@ -153,6 +154,26 @@ def course_edit(request: HttpRequest, course_id: int) -> HttpResponse:
         {"course": course, "form": form, "modules": modules, "module_form": ModuleForm()},
         status=400 if form.errors else 200,
     )
+
+
+@login_required
+@require_POST
+def course_duplicate(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = _editable_course(request, course_id)
+    form = CourseCopyForm(request.POST)
+    copied = {}
+    if form.is_valid() and _try(
+        request,
+        form,
+        lambda: copied.setdefault(
+            "course", authoring.course_duplicate(course=course, **form.cleaned_data)
+        ),
+    ):
+        messages.success(request, _("Course copied. The copy is a draft."))
+        return redirect(_editor_url(copied["course"]))
+    for error in form.errors.values():
+        messages.error(request, " ".join(error))
+    return redirect(_editor_url(course))
 
 
 @login_required

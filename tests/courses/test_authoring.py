@@ -189,3 +189,32 @@ def test_module_duplicate_copies_lessons_blocks_tags_and_inner_gates(course_worl
     assert list(new_first.knowledge_points.all()) == [kp]
     assert new_first.blocks.get().body_html == "<p><em>hello</em></p>"
     assert list(new_second.prerequisites.all()) == [new_first]
+
+
+def test_course_duplicate_copies_everything_but_the_students(course_world):
+    course = course_world["course"]
+    first, second = course_world["lessons"][:2]
+    a = authoring.knowledge_point_create(course=course, name="Counting")
+    b = authoring.knowledge_point_create(course=course, name="Adding")
+    authoring.knowledge_point_add_prerequisite(knowledge_point=b, prerequisite=a)
+    authoring.lesson_set_knowledge_points(lesson=first, knowledge_points=[a])
+    authoring.lesson_set_prerequisites(lesson=second, prerequisites=[first])
+    authoring.block_create(lesson=first, kind="text", body="$1+1$")
+    copy = authoring.course_duplicate(course=course, code="MATH-1B", title="Algebra again")
+    assert not copy.is_published
+    assert list(copy.teachers.all()) == list(course.teachers.all())
+    assert copy.enrollments.count() == 0
+    assert copy.modules.count() == 2
+    new_first, new_second = copy.modules.order_by("position")[0].lessons.order_by("position")
+    new_a = copy.knowledge_points.get(name="Counting")
+    assert list(new_first.knowledge_points.all()) == [new_a]
+    assert list(copy.knowledge_points.get(name="Adding").prerequisites.all()) == [new_a]
+    assert list(new_second.prerequisites.all()) == [new_first]
+    assert "<math" in new_first.blocks.get().body_html
+    # the original is untouched
+    assert list(first.knowledge_points.all()) == [a]
+
+
+def test_course_copy_needs_a_free_code(course_world):
+    with pytest.raises(ValidationError, match="already exists"):
+        authoring.course_duplicate(course=course_world["course"], code="math-1", title="Again")

@@ -233,3 +233,33 @@ def test_knowledge_point_api_update_matrix(as_person, course_world, person, expe
     assert response.status_code == expected
     kp.refresh_from_db()
     assert kp.name == ("Proportions" if expected == 200 else "Ratios")
+
+
+@pytest.mark.parametrize(
+    ("person", "expected"),
+    [
+        ("course_teacher", 302),
+        ("school_admin", 302),
+        ("other_teacher", 404),
+        ("enrolled_student", 404),
+    ],
+)
+def test_course_copy_page_matrix(as_person, course_world, person, expected):
+    response = as_person(person).post(
+        reverse("courses:course_duplicate", args=[course_world["course"].pk]),
+        {"code": "COPY-1", "title": "Copy"},
+    )
+    assert response.status_code == expected
+    assert Course.objects.filter(code="COPY-1").exists() is (expected == 302)
+
+
+@pytest.mark.parametrize(
+    ("person", "expected"), [("course_teacher", 201), ("other_teacher", 404), ("anonymous", 401)]
+)
+def test_course_copy_api_matrix(as_person, course_world, person, expected):
+    response = as_person(person).post(
+        f"/api/v1/courses/manage/{course_world['course'].pk}/duplicate/",
+        {"code": "COPY-2", "title": "Copy"},
+        content_type="application/json",
+    )
+    assert response.status_code == expected
