@@ -343,37 +343,21 @@ def reorder(*, items: QuerySet, order: Sequence[int]) -> None:
 
 @transaction.atomic
 def lesson_duplicate(*, lesson: Lesson) -> Lesson:
-    """A copy of `lesson` (blocks, knowledge points, prerequisites) placed right after it."""
+    """A copy of `lesson` (blocks, knowledge points, gates) placed right after it."""
     module = lesson.module
     Lesson.objects.filter(module=module, position__gt=lesson.position).update(
         position=F("position") + 1
     )
-    copy = Lesson.objects.create(
-        module=module,
-        title=_("%(title)s (copy)") % {"title": lesson.title[: Lesson.TITLE_MAX_LENGTH - 10]},
-        position=lesson.position + 1,
-        estimated_minutes=lesson.estimated_minutes,
-    )
-    copy.knowledge_points.set(lesson.knowledge_points.all())
+    lessons = [
+        Lesson.objects.prefetch_related("knowledge_points", "prerequisites", "blocks").get(
+            pk=lesson.pk
+        )
+    ]
+    copy = _copy_lessons(lessons, into=module)[lesson.pk]
+    copy.title = _("%(title)s (copy)") % {"title": lesson.title[: Lesson.TITLE_MAX_LENGTH - 10]}
+    copy.position = lesson.position + 1
+    copy.save(update_fields=["title", "position", "updated_at"])
     copy.prerequisites.set(lesson.prerequisites.all())
-    ContentBlock.objects.bulk_create(
-        [
-            ContentBlock(
-                lesson=copy,
-                kind=b.kind,
-                position=b.position,
-                title=b.title,
-                body=b.body,
-                body_html=b.body_html,
-                language=b.language,
-                file=b.file.name,
-                url=b.url,
-                captions=b.captions.name,
-                alt_text=b.alt_text,
-            )
-            for b in lesson.blocks.all()
-        ]
-    )
     _outline_changed(module.course_id)
     return copy
 
