@@ -1,6 +1,8 @@
 """REST endpoints for school admins: enrollments, classroom enrollment, CSV imports."""
 
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
@@ -8,8 +10,9 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from courses.exports import enrollments_csv_response
 from courses.models import Course, EnrollmentSource, ImportJob
-from courses.selectors import course_list_editable, roster_for_course
+from courses.selectors import course_list_editable, enrollment_export_list, roster_for_course
 from courses.services.enrollment import (
     classroom_enroll,
     classroom_unenroll,
@@ -169,3 +172,23 @@ class ImportJobDetailApi(APIView):
         )
         job = get_object_or_404(ImportJob.objects.filter(school__in=admin_schools), pk=job_id)
         return Response(ImportJobSerializer(job).data)
+
+
+class EnrollmentExportApi(APIView):
+    """Enrollments and progress of one of the user's schools as CSV (its admins only)."""
+
+    class FilterSerializer(serializers.Serializer):
+        school = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+
+    @extend_schema(
+        parameters=[FilterSerializer],
+        responses={(200, "text/csv"): OpenApiTypes.STR},
+        operation_id="courses_enrollments_export",
+    )
+    def get(self, request):
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        school = _admin_school(request, filters.validated_data["school"])
+        rows = enrollment_export_list(school=school)
+        stamp = timezone.localdate().isoformat()
+        return enrollments_csv_response(f"enrollments-{school.slug}-{stamp}.csv", rows)

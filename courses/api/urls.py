@@ -116,6 +116,7 @@ urlpatterns = [
         admin.ClassroomEnrollmentApi.as_view(),
         name="manage-classroom-enrollment",
     ),
+    path("enrollments/export/", admin.EnrollmentExportApi.as_view(), name="enrollments-export"),
     path("imports/", admin.ImportJobCreateApi.as_view(), name="import-create"),
     path("imports/<int:job_id>/", admin.ImportJobDetailApi.as_view(), name="import-detail"),
 ]

@@ -1,7 +1,5 @@
 """Pages for school admins: who is enrolled where, CSV import and export."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -13,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from courses.models import Course, Enrollment, EnrollmentSource, ImportJob, ImportStatus
+from courses.exports import enrollments_csv_response
+from courses.models import Course, EnrollmentSource, ImportJob, ImportStatus
 from courses.selectors import course_list_editable, enrollment_export_list
 from courses.services.enrollment import (
     classroom_enroll,
@@ -25,21 +24,6 @@ from courses.services.imports import import_job_create, import_job_forget_file, 
 from lms.http import posted_id
 from lms.models import Classroom, Role, User
 from lms.permissions import school_admin_required
-
-EXPORT_HEADER = [
-    "course_code",
-    "course_title",
-    "username",
-    "name",
-    "status",
-    "source",
-    "enrolled_at",
-    "completed_at",
-    "lessons_completed",
-    "lessons_total",
-    "percent",
-    "minutes_spent",
-]
 
 
 def _admin_course(request, course_id: int) -> Course:
@@ -105,43 +89,11 @@ def drop_enrollment(request: HttpRequest, course_id: int, enrollment_id: int) ->
     return redirect(_roster_url(course))
 
 
-def _csv_response(filename: str, rows) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.write("\ufeff")  # a BOM, so spreadsheet programs read Chinese names right
-    writer = csv.writer(response)
-    writer.writerow(EXPORT_HEADER)
-    for enrollment in rows:
-        writer.writerow(_export_row(enrollment))
-    return response
-
-
-def _export_row(enrollment: Enrollment) -> list:
-    total = enrollment.lesson_count
-    done = enrollment.completed_count
-    return [
-        enrollment.course.code,
-        enrollment.course.title,
-        enrollment.student.username,
-        enrollment.student.name,
-        enrollment.status,
-        enrollment.source,
-        timezone.localtime(enrollment.created_at).isoformat(timespec="seconds"),
-        timezone.localtime(enrollment.completed_at).isoformat(timespec="seconds")
-        if enrollment.completed_at
-        else "",
-        done,
-        total,
-        round(100 * done / total) if total else 0,
-        round(enrollment.seconds_spent / 60),
-    ]
-
-
 @school_admin_required
 def enrollments_export(request: HttpRequest) -> HttpResponse:
     rows = enrollment_export_list(school=request.school)
     stamp = timezone.localdate().isoformat()
-    return _csv_response(f"enrollments-{request.school.slug}-{stamp}.csv", rows)
+    return enrollments_csv_response(f"enrollments-{request.school.slug}-{stamp}.csv", rows)
 
 
 @login_required
@@ -149,7 +101,9 @@ def course_enrollments_export(request: HttpRequest, course_id: int) -> HttpRespo
     """One course's roster with progress: for its teachers and the school's admins."""
     course = get_object_or_404(course_list_editable(user=request.user), pk=course_id)
     rows = enrollment_export_list(school=course.school, course=course)
-    return _csv_response(f"enrollments-{course.code}-{timezone.localdate().isoformat()}.csv", rows)
+    return enrollments_csv_response(
+        f"enrollments-{course.code}-{timezone.localdate().isoformat()}.csv", rows
+    )
 
 
 @school_admin_required

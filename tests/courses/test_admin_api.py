@@ -148,3 +148,31 @@ def test_import_dry_run_reports_errors_per_row(as_person, course_world):
     assert bad["line"] == 3
     assert "NOPE-9" in bad["errors"][0]
     assert not User.objects.filter(username="ok.one").exists()
+
+
+@pytest.mark.parametrize(
+    ("person", "expected"),
+    [
+        ("anonymous", 401),
+        ("enrolled_student", 404),
+        ("course_teacher", 404),
+        ("school_admin", 200),
+        ("other_school", 404),
+    ],
+)
+def test_export_api_matrix(as_person, course_world, person, expected):
+    response = as_person(person).get(
+        "/api/v1/courses/enrollments/export/", {"school": course_world["a"]["school"].pk}
+    )
+    assert response.status_code == expected
+    if expected == 200:
+        assert response["Content-Type"].startswith("text/csv")
+        assert "student_a" in response.content.decode("utf-8-sig")
+
+
+@pytest.mark.parametrize("params", [{}, {"school": "x"}])
+def test_export_api_needs_a_school(as_person, params):
+    assert (
+        as_person("school_admin").get("/api/v1/courses/enrollments/export/", params).status_code
+        == 400
+    )
