@@ -269,6 +269,16 @@ def render_markdown(text: str) -> str:
     return _cleaner().clean(_markdown("mathml").convert(text)).strip()
 
 
+def render_code(source: str, language: str = "") -> str:
+    """A code example as highlighted, sanitized HTML (a fenced block rendered as Markdown)."""
+    if not source.strip():
+        return ""
+    longest = max((len(run) for run in re.findall(r"`+", source)), default=0)
+    fence = "`" * max(3, longest + 1)
+    language = re.sub(r"[^\w+#.-]", "", language)[:32]
+    return render_markdown(f"{fence}{language}\n{source}\n{fence}")
+
+
 def render_plain_excerpt(text: str, length: int = 200) -> str:
     """Return the text of `text` without markup, at most `length` characters long.
 
@@ -301,3 +311,8 @@ def _is_word_boundary(text: str, index: int) -> bool:
 
 def _is_wide(char: str) -> bool:
     return unicodedata.east_asian_width(char) in {"W", "F"}
+
+
+def code_stylesheet() -> str:
+    """CSS for highlighted code (Pygments' default style, scoped to `.codehilite`)."""
+    return HtmlFormatter(style="default").get_style_defs(".codehilite")

@@ -20,6 +20,7 @@ urlpatterns = [
         name="block_captions",
     ),
     path("<int:course_id>/cover/", media.course_cover, name="course_cover"),
+    path("code.css", media.code_css, name="code_css"),
     path("programs/<int:program_id>/enroll/", student.program_enroll_view, name="program_enroll"),
     # Teachers and admins
     path("teach/", authoring.teach, name="teach"),

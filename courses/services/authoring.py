@@ -9,7 +9,7 @@ from django.db.models import F, Max, Model, QuerySet
 from django.utils.translation import gettext as _
 from PIL import Image
 
-from courses.content import render_markdown
+from courses.content import render_code, render_markdown
 from courses.graph import path_between
 from courses.models import (
     BlockKind,
@@ -255,7 +255,11 @@ def block_create(
 
 
 def _block_html(block: ContentBlock) -> str:
-    return render_markdown(block.body) if block.kind == BlockKind.TEXT else ""
+    if block.kind == BlockKind.TEXT:
+        return render_markdown(block.body)
+    if block.kind == BlockKind.CODE:
+        return render_code(block.body, block.language)
+    return ""
 
 
 def _require_image(upload) -> None:

@@ -7,8 +7,10 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from courses.content import code_stylesheet
 from courses.models import BlockKind, ContentBlock
 from courses.permissions import course_can_edit
 from courses.selectors import course_list_visible, course_outline, lesson_list_visible
@@ -85,3 +87,9 @@ def _serve(request: HttpRequest, upload, *, download: bool) -> HttpResponse:
     response["Content-Disposition"] = disposition
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+@require_GET
+@cache_control(public=True, max_age=24 * 60 * 60)
+def code_css(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(code_stylesheet(), content_type="text/css; charset=utf-8")

@@ -166,7 +166,8 @@ def test_text_is_rendered_and_sanitized_when_written(course_world):
     block.refresh_from_db()
     assert "<math" in block.body_html
     code = authoring.block_create(lesson=lesson, kind="code", body="print('<b>')")
-    assert code.body_html == ""
+    assert 'class="codehilite"' in code.body_html
+    assert "&lt;b&gt;" in code.body_html
     course = authoring.course_update(course=course_world["course"], description="*new*")
     assert course.description_html == "<p><em>new</em></p>"
 

@@ -2,7 +2,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from courses.content import render_markdown, render_plain_excerpt
+from courses.content import render_code, render_markdown, render_plain_excerpt
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -343,3 +343,17 @@ def test_excerpt_of_empty_input_is_empty():
     # when an excerpt is made
     # then it is empty
     assert render_plain_excerpt("") == ""
+
+
+def test_code_examples_are_highlighted_and_stay_text():
+    # given code with HTML and backtick fences inside it
+    source = "print('<script>')\n```\nx = 1"
+    # when it is rendered as a code example
+    html = render_code(source, "python")
+    # then it is highlighted code, with nothing executable
+    assert 'class="codehilite"' in html
+    assert "language-python" in html
+    assert "&lt;script&gt;" in html
+    assert_harmless(html)
+    assert render_code("  ") == ""
+    assert 'class="language-bad"' in render_code("x", "<bad>")  # only word characters kept

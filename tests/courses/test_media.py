@@ -110,3 +110,10 @@ def test_course_cover_matrix(as_person, course_world, settings, tmp_path, person
     response = as_person(person).get(reverse("courses:course_cover", args=[course.pk]))
     expected = {"anonymous": "login", "other_school": 404}.get(person, 200)
     assert page_status(response) == expected
+
+
+def test_code_stylesheet_is_served(client):
+    response = client.get(reverse("courses:code_css"))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/css")
+    assert ".codehilite" in response.content.decode()
