@@ -10,7 +10,7 @@ bench drops and creates the database `pathwise_bench` on the same server, migrat
 through the project's services (bench/_seed.py) and drops it at the end.
 
 Knobs (environment): BENCH_PAGES_SECONDS (10 per page), BENCH_PAGES_CONNECTIONS (32),
-BENCH_PAGES_WORKERS (uvicorn workers, 2).
+BENCH_PAGES_WORKERS (server workers, 2), BENCH_PAGES_SERVER (uvicorn, or gunicorn for WSGI).
 """
 
 import json
@@ -37,6 +37,8 @@ HOST = "127.0.0.1"
 SECONDS = int(os.environ.get("BENCH_PAGES_SECONDS", "10"))
 CONNECTIONS = int(os.environ.get("BENCH_PAGES_CONNECTIONS", "32"))
 WORKERS = int(os.environ.get("BENCH_PAGES_WORKERS", "2"))
+# "uvicorn" (ASGI, as `make run` serves) or "gunicorn" (WSGI, sync workers) for comparison.
+SERVER = os.environ.get("BENCH_PAGES_SERVER", "uvicorn")
 WARMUP_SECONDS = 2
 WRK_THREADS = 1
 WRK_TIMEOUT = "10s"  # a slow response is measured, not dropped as a socket timeout
@@ -188,11 +190,17 @@ def _get(url: str, cookie: str) -> tuple[int, str]:
 def _server(env: dict[str, str], log_path: Path):
     port = _free_port()
     log = open(log_path, "wb")  # noqa: SIM115 (closed below)
-    args = [
-        sys.executable, "-m", "uvicorn", "lms.asgi:application",
-        "--workers", str(WORKERS), "--host", HOST, "--port", str(port),
-        "--no-access-log", "--log-level", "warning",
-    ]  # fmt: skip
+    if SERVER == "gunicorn":
+        args = [
+            sys.executable, "-m", "gunicorn", "lms.wsgi:application",
+            "--workers", str(WORKERS), "--bind", f"{HOST}:{port}", "--log-level", "warning",
+        ]  # fmt: skip
+    else:
+        args = [
+            sys.executable, "-m", "uvicorn", "lms.asgi:application",
+            "--workers", str(WORKERS), "--host", HOST, "--port", str(port),
+            "--no-access-log", "--log-level", "warning",
+        ]  # fmt: skip
     process = subprocess.Popen(
         args,
         cwd=ROOT,
@@ -374,9 +382,11 @@ def run() -> dict:
     cores = os.cpu_count()
     results["setup"] = {
         "server": (
-            f"uvicorn lms.asgi:application --workers {WORKERS} (uvloop, httptools), "
-            "settings bench._settings = lms.settings.base with DEBUG off, plain HTTP"
-        ),
+            f"gunicorn lms.wsgi:application --workers {WORKERS} (sync workers), "
+            if SERVER == "gunicorn"
+            else f"uvicorn lms.asgi:application --workers {WORKERS} (uvloop, httptools), "
+        )
+        + "settings bench._settings = lms.settings.base with DEBUG off, plain HTTP",
         "server_workers": WORKERS,
         "load_generator": (
             f"wrk -t{WRK_THREADS} -c{CONNECTIONS} -d{SECONDS}s --latency (closed loop), "
