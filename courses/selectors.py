@@ -16,10 +16,12 @@ from courses.models import (
     KnowledgePoint,
     Lesson,
     LessonProgress,
+    Module,
     Program,
     ProgramCourse,
     Tag,
 )
+from courses.permissions import course_can_edit
 from lms.models import Role, School, User
 from lms.selectors import school_ids_for_user
 
@@ -57,6 +59,30 @@ def course_list_editable(*, user: User) -> QuerySet[Course]:
         Q(school__in=school_ids_for_user(user, roles=(Role.ADMIN,)))
         | Q(school__in=school_ids_for_user(user, roles=(Role.TEACHER,)), teachers=user)
     ).distinct()
+
+
+def module_list_editable(*, user: User) -> QuerySet[Module]:
+    return Module.objects.filter(course__in=course_list_editable(user=user)).select_related(
+        "course__school"
+    )
+
+
+def lesson_list_editable(*, user: User) -> QuerySet[Lesson]:
+    return Lesson.objects.filter(module__course__in=course_list_editable(user=user)).select_related(
+        "module__course__school"
+    )
+
+
+def block_list_editable(*, user: User) -> QuerySet[ContentBlock]:
+    return ContentBlock.objects.filter(
+        lesson__module__course__in=course_list_editable(user=user)
+    ).select_related("lesson__module__course__school")
+
+
+def knowledge_point_list_editable(*, user: User) -> QuerySet[KnowledgePoint]:
+    return KnowledgePoint.objects.filter(course__in=course_list_editable(user=user)).select_related(
+        "course__school"
+    )
 
 
 def course_cards(courses: QuerySet[Course], *, user: User) -> QuerySet[Course]:
@@ -325,6 +351,38 @@ def course_outline(*, course: Course, user: User) -> CourseOutline:
         enrollment=enrollment,
         lesson_count=len(by_id),
         completed_count=sum(e.completed for m in entries for e in m.lessons),
+    )
+
+
+@dataclass(frozen=True)
+class LessonAccess:
+    """What a user may do with one lesson: the one place that decides it."""
+
+    outline: CourseOutline
+    entry: LessonEntry | None
+    is_editor: bool
+
+    @property
+    def may_open(self) -> bool:
+        """Editors always (a preview); students once enrolled."""
+        return self.is_editor or self.outline.is_enrolled
+
+    @property
+    def may_see_content(self) -> bool:
+        """Blocks and files: editors always; enrolled students once the lesson is unlocked."""
+        if self.is_editor:
+            return True
+        return self.outline.is_enrolled and self.entry is not None and not self.entry.locked
+
+
+def lesson_access(*, user: User, lesson: Lesson) -> LessonAccess:
+    """Call with a lesson from `lesson_list_visible` (its course already visible to `user`)."""
+    course = lesson.module.course
+    outline = course_outline(course=course, user=user)
+    return LessonAccess(
+        outline=outline,
+        entry=outline.entry(lesson.pk),
+        is_editor=course_can_edit(user=user, course=course),
     )
 
 

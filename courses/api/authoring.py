@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, extend_schema_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_serializer, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -11,7 +11,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from courses.models import BlockKind, ContentBlock, Course, KnowledgePoint, Lesson, Level, Module
-from courses.selectors import course_list_editable, knowledge_point_list
+from courses.selectors import (
+    block_list_editable,
+    course_list_editable,
+    knowledge_point_list,
+    knowledge_point_list_editable,
+    lesson_list_editable,
+    module_list_editable,
+)
 from courses.services import authoring
 from lms.models import Role, User
 from lms.selectors import school_list_for_user, user_has_school_role
@@ -24,39 +31,19 @@ def editable_courses(request) -> QuerySet[Course]:
 
 
 def editable_lesson(request, lesson_id: int) -> Lesson:
-    return get_object_or_404(
-        Lesson.objects.filter(
-            module__course__in=course_list_editable(user=request.user)
-        ).select_related("module__course__school"),
-        pk=lesson_id,
-    )
+    return get_object_or_404(lesson_list_editable(user=request.user), pk=lesson_id)
 
 
 def editable_module(request, module_id: int) -> Module:
-    return get_object_or_404(
-        Module.objects.filter(course__in=course_list_editable(user=request.user)).select_related(
-            "course"
-        ),
-        pk=module_id,
-    )
+    return get_object_or_404(module_list_editable(user=request.user), pk=module_id)
 
 
 def editable_block(request, block_id: int) -> ContentBlock:
-    return get_object_or_404(
-        ContentBlock.objects.filter(
-            lesson__module__course__in=course_list_editable(user=request.user)
-        ),
-        pk=block_id,
-    )
+    return get_object_or_404(block_list_editable(user=request.user), pk=block_id)
 
 
 def editable_knowledge_point(request, kp_id: int) -> KnowledgePoint:
-    return get_object_or_404(
-        KnowledgePoint.objects.filter(
-            course__in=course_list_editable(user=request.user)
-        ).select_related("course__school"),
-        pk=kp_id,
-    )
+    return get_object_or_404(knowledge_point_list_editable(user=request.user), pk=kp_id)
 
 
 @extend_schema_serializer(component_name="OrderRequest")
@@ -64,6 +51,43 @@ class OrderSerializer(serializers.Serializer):
     order = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=MAX_ID), max_length=1000
     )
+
+
+class _OrderApi(APIView):
+    """PUT the new order of an ordered set (every id exactly once): subclasses say which set."""
+
+    def items(self, request, pk: int) -> QuerySet:
+        raise NotImplementedError
+
+    def put(self, request, pk: int):
+        serializer = OrderSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        authoring.reorder(items=self.items(request, pk), order=serializer.validated_data["order"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _order_schema(operation_id: str):
+    return extend_schema_view(
+        put=extend_schema(request=OrderSerializer, responses={204: None}, operation_id=operation_id)
+    )
+
+
+@_order_schema("courses_manage_module_order")
+class ModuleOrderApi(_OrderApi):
+    def items(self, request, pk):
+        return get_object_or_404(editable_courses(request), pk=pk).modules.all()
+
+
+@_order_schema("courses_manage_lesson_order")
+class LessonOrderApi(_OrderApi):
+    def items(self, request, pk):
+        return editable_module(request, pk).lessons.all()
+
+
+@_order_schema("courses_manage_block_order")
+class BlockOrderApi(_OrderApi):
+    def items(self, request, pk):
+        return editable_lesson(request, pk).blocks.all()
 
 
 @extend_schema_serializer(component_name="ManagedCourse")
@@ -294,18 +318,6 @@ class CourseContentApi(APIView):
         return Response(ModuleSerializer(module).data, status=status.HTTP_201_CREATED)
 
 
-class ModuleOrderApi(APIView):
-    @extend_schema(
-        request=OrderSerializer, responses={204: None}, operation_id="courses_manage_module_order"
-    )
-    def put(self, request, course_id: int):
-        course = get_object_or_404(editable_courses(request), pk=course_id)
-        serializer = OrderSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        authoring.reorder(items=course.modules.all(), order=serializer.validated_data["order"])
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-
 class ModuleDetailApi(APIView):
     @extend_schema(
         request=ModuleSerializer,
@@ -376,18 +388,6 @@ class ModuleLessonsApi(APIView):
         return Response(LessonSerializer(lesson).data, status=status.HTTP_201_CREATED)
 
 
-class LessonOrderApi(APIView):
-    @extend_schema(
-        request=OrderSerializer, responses={204: None}, operation_id="courses_manage_lesson_order"
-    )
-    def put(self, request, module_id: int):
-        module = editable_module(request, module_id)
-        serializer = OrderSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        authoring.reorder(items=module.lessons.all(), order=serializer.validated_data["order"])
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-
 class LessonManageApi(APIView):
     @extend_schema(responses=LessonSerializer, operation_id="courses_manage_lesson_detail")
     def get(self, request, lesson_id: int):
@@ -453,18 +453,6 @@ class LessonBlocksApi(APIView):
         serializer.is_valid(raise_exception=True)
         block = authoring.block_create(lesson=lesson, **serializer.validated_data)
         return Response(BlockSerializer(block).data, status=status.HTTP_201_CREATED)
-
-
-class BlockOrderApi(APIView):
-    @extend_schema(
-        request=OrderSerializer, responses={204: None}, operation_id="courses_manage_block_order"
-    )
-    def put(self, request, lesson_id: int):
-        lesson = editable_lesson(request, lesson_id)
-        serializer = OrderSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        authoring.reorder(items=lesson.blocks.all(), order=serializer.validated_data["order"])
-        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class BlockManageApi(APIView):

@@ -48,7 +48,7 @@ urlpatterns = [
         name="manage-modules",
     ),
     path(
-        "manage/<int:course_id>/modules/order/",
+        "manage/<int:pk>/modules/order/",
         authoring.ModuleOrderApi.as_view(),
         name="manage-module-order",
     ),
@@ -69,7 +69,7 @@ urlpatterns = [
         name="manage-lesson-create",
     ),
     path(
-        "modules/<int:module_id>/lessons/order/",
+        "modules/<int:pk>/lessons/order/",
         authoring.LessonOrderApi.as_view(),
         name="manage-lesson-order",
     ),
@@ -85,7 +85,7 @@ urlpatterns = [
         "lessons/<int:lesson_id>/blocks/", authoring.LessonBlocksApi.as_view(), name="manage-blocks"
     ),
     path(
-        "lessons/<int:lesson_id>/blocks/order/",
+        "lessons/<int:pk>/blocks/order/",
         authoring.BlockOrderApi.as_view(),
         name="manage-block-order",
     ),

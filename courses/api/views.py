@@ -7,13 +7,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from courses.models import Level, Program
-from courses.permissions import course_can_edit
 from courses.selectors import (
     catalog_course_list,
     course_cards,
     course_list_visible,
     course_outline,
     enrollment_list_for_student,
+    lesson_access,
     lesson_blocks,
     lesson_list_visible,
     program_list_for_catalog,
@@ -191,14 +191,10 @@ class LessonDetailApi(APIView):
     @extend_schema(responses=OutputSerializer, operation_id="courses_lesson_detail")
     def get(self, request, lesson_id: int):
         lesson = get_object_or_404(lesson_list_visible(user=request.user), pk=lesson_id)
-        course = lesson.module.course
-        outline = course_outline(course=course, user=request.user)
-        is_editor = course_can_edit(user=request.user, course=course)
-        enrolled = outline.is_enrolled
-        if not (enrolled or is_editor):
+        access = lesson_access(user=request.user, lesson=lesson)
+        if not access.may_open:
             raise PermissionDenied("Enroll in the course to open its lessons.")
-        entry = outline.entry(lesson.pk)
-        if entry.locked and not is_editor:
+        if not access.may_see_content:
             raise PermissionDenied("This lesson is locked until its prerequisites are completed.")
         return Response(
             self.OutputSerializer(lesson, context={"blocks": lesson_blocks(lesson=lesson)}).data

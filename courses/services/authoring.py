@@ -100,6 +100,7 @@ def course_create(
     allows_self_enrollment: bool = True,
     starts_on: date | None = None,
     ends_on: date | None = None,
+    cover_image=None,
 ) -> Course:
     _require_teachers(school, teachers)
     course = _save_new(
@@ -115,6 +116,7 @@ def course_create(
             allows_self_enrollment=allows_self_enrollment,
             starts_on=starts_on,
             ends_on=ends_on,
+            cover_image=cover_image or "",
         )
     )
     course.teachers.set(teachers)
@@ -582,9 +584,8 @@ def course_duplicate(*, course: Course, code: str, title: str) -> Course:
         teachers=list(course.teachers.all()),
         tags=[tag.name for tag in course.tags.all()],
         allows_self_enrollment=course.allows_self_enrollment,
+        cover_image=course.cover_image.name or None,
     )
-    if course.cover_image:
-        Course.objects.filter(pk=copy.pk).update(cover_image=course.cover_image.name)
     originals = list(course.knowledge_points.prefetch_related("prerequisites"))
     points = {
         kp.pk: KnowledgePoint.objects.create(course=copy, name=kp.name, description=kp.description)

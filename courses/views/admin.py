@@ -7,6 +7,7 @@ from django.core.files import File
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -31,8 +32,6 @@ def _admin_course(request, course_id: int) -> Course:
 
 
 def _roster_url(course: Course) -> str:
-    from django.urls import reverse
-
     return reverse("courses:roster", args=[course.pk])
 
 

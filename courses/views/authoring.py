@@ -1,5 +1,8 @@
 """HTML pages for a course's teachers and its school's admins: build and change courses."""
 
+from dataclasses import dataclass
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -21,8 +24,15 @@ from courses.forms import (
     ModuleForm,
     PrerequisiteForm,
 )
-from courses.models import ContentBlock, Course, KnowledgePoint, Lesson, Module
-from courses.selectors import course_list_editable, knowledge_point_list, roster_for_course
+from courses.models import Course, KnowledgePoint, Lesson
+from courses.selectors import (
+    block_list_editable,
+    course_list_editable,
+    knowledge_point_list,
+    lesson_list_editable,
+    module_list_editable,
+    roster_for_course,
+)
 from courses.services import authoring
 from lms.http import posted_id
 from lms.models import Classroom, Role, User
@@ -38,26 +48,27 @@ def _editable_course(request: HttpRequest, course_id: int) -> Course:
     )
 
 
-def _editable_lesson(request: HttpRequest, lesson_id: int) -> Lesson:
-    return get_object_or_404(
-        Lesson.objects.filter(
-            module__course__in=course_list_editable(user=request.user)
-        ).select_related("module", "module__course", "module__course__school"),
-        pk=lesson_id,
-    )
+@dataclass(frozen=True)
+class _Outcome:
+    """A service call's result; false when the service refused (the reason is shown)."""
+
+    ok: bool
+    value: Any = None
+
+    def __bool__(self) -> bool:
+        return self.ok
 
 
-def _try(request: HttpRequest, form, action) -> bool:
+def _try(request: HttpRequest, form, action) -> _Outcome:
     """Run a service call; its validation errors go to the form (or a message without one)."""
     try:
-        action()
+        return _Outcome(ok=True, value=action())
     except ValidationError as error:
         if form is None:
             messages.error(request, " ".join(error.messages))
         else:
             form.add_error(None, error)
-        return False
-    return True
+        return _Outcome(ok=False)
 
 
 def _editor_url(course: Course) -> str:
@@ -93,10 +104,10 @@ def course_create(request: HttpRequest) -> HttpResponse:
         teachers = list(data["teachers"])
         if user_has_school_role(user=request.user, school=school, roles=(Role.TEACHER,)):
             teachers = list({*teachers, request.user})
-        created = {}
-
-        def create():
-            created["course"] = authoring.course_create(
+        outcome = _try(
+            request,
+            form,
+            lambda: authoring.course_create(
                 school=school,
                 code=data["code"],
                 title=data["title"],
@@ -108,12 +119,11 @@ def course_create(request: HttpRequest) -> HttpResponse:
                 allows_self_enrollment=data["allows_self_enrollment"],
                 starts_on=data["starts_on"],
                 ends_on=data["ends_on"],
-            )
-
-        if _try(request, form, create):
-            course = created["course"]
-            if data.get("cover_image"):
-                authoring.course_update(course=course, cover_image=data["cover_image"])
+                cover_image=data.get("cover_image"),
+            ),
+        )
+        if outcome:
+            course = outcome.value
             messages.success(request, _("Course created. Add its first module."))
             return redirect(_editor_url(course))
     return render(
@@ -161,16 +171,12 @@ def course_edit(request: HttpRequest, course_id: int) -> HttpResponse:
 def course_duplicate(request: HttpRequest, course_id: int) -> HttpResponse:
     course = _editable_course(request, course_id)
     form = CourseCopyForm(request.POST)
-    copied = {}
-    if form.is_valid() and _try(
-        request,
-        form,
-        lambda: copied.setdefault(
-            "course", authoring.course_duplicate(course=course, **form.cleaned_data)
-        ),
-    ):
+    outcome = form.is_valid() and _try(
+        request, form, lambda: authoring.course_duplicate(course=course, **form.cleaned_data)
+    )
+    if outcome:
         messages.success(request, _("Course copied. The copy is a draft."))
-        return redirect(_editor_url(copied["course"]))
+        return redirect(_editor_url(outcome.value))
     for error in form.errors.values():
         messages.error(request, " ".join(error))
     return redirect(_editor_url(course))
@@ -229,19 +235,10 @@ def module_create(request: HttpRequest, course_id: int) -> HttpResponse:
     return redirect(_editor_url(course))
 
 
-def _editable_module(request, module_id: int) -> Module:
-    return get_object_or_404(
-        Module.objects.filter(course__in=course_list_editable(user=request.user)).select_related(
-            "course"
-        ),
-        pk=module_id,
-    )
-
-
 @login_required
 @require_POST
 def module_rename(request: HttpRequest, module_id: int) -> HttpResponse:
-    module = _editable_module(request, module_id)
+    module = get_object_or_404(module_list_editable(user=request.user), pk=module_id)
     form = ModuleForm(request.POST)
     if form.is_valid():
         _try(
@@ -255,7 +252,7 @@ def module_rename(request: HttpRequest, module_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def module_move(request: HttpRequest, module_id: int) -> HttpResponse:
-    module = _editable_module(request, module_id)
+    module = get_object_or_404(module_list_editable(user=request.user), pk=module_id)
     offset = -1 if request.POST.get("direction") == "up" else 1
     authoring.item_move(items=module.course.modules.all(), item_id=module.pk, offset=offset)
     return redirect(_editor_url(module.course) + f"#module-{module.pk}")
@@ -264,7 +261,7 @@ def module_move(request: HttpRequest, module_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def module_duplicate(request: HttpRequest, module_id: int) -> HttpResponse:
-    module = _editable_module(request, module_id)
+    module = get_object_or_404(module_list_editable(user=request.user), pk=module_id)
     copy = authoring.module_duplicate(module=module)
     messages.success(request, _("Module duplicated."))
     return redirect(_editor_url(module.course) + f"#module-{copy.pk}")
@@ -273,7 +270,7 @@ def module_duplicate(request: HttpRequest, module_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def module_delete(request: HttpRequest, module_id: int) -> HttpResponse:
-    module = _editable_module(request, module_id)
+    module = get_object_or_404(module_list_editable(user=request.user), pk=module_id)
     if request.method == "POST":
         authoring.module_delete(module=module)
         messages.success(request, _("Module deleted."))
@@ -289,18 +286,14 @@ def module_delete(request: HttpRequest, module_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def lesson_create(request: HttpRequest, module_id: int) -> HttpResponse:
-    module = _editable_module(request, module_id)
+    module = get_object_or_404(module_list_editable(user=request.user), pk=module_id)
     form = LessonForm(request.POST)
     if form.is_valid():
-        created = {}
-        if _try(
-            request,
-            None,
-            lambda: created.setdefault(
-                "lesson", authoring.lesson_create(module=module, **form.cleaned_data)
-            ),
-        ):
-            return redirect("courses:lesson_edit", lesson_id=created["lesson"].pk)
+        outcome = _try(
+            request, None, lambda: authoring.lesson_create(module=module, **form.cleaned_data)
+        )
+        if outcome:
+            return redirect("courses:lesson_edit", lesson_id=outcome.value.pk)
     else:
         messages.error(request, _("A lesson needs a title and between 1 and 600 minutes."))
     return redirect(_editor_url(module.course))
@@ -309,7 +302,7 @@ def lesson_create(request: HttpRequest, module_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def lesson_edit(request: HttpRequest, lesson_id: int) -> HttpResponse:
-    lesson = _editable_lesson(request, lesson_id)
+    lesson = get_object_or_404(lesson_list_editable(user=request.user), pk=lesson_id)
     course = lesson.module.course
     form = LessonForm(
         request.POST or None,
@@ -350,7 +343,7 @@ def lesson_edit(request: HttpRequest, lesson_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def lesson_move(request: HttpRequest, lesson_id: int) -> HttpResponse:
-    lesson = _editable_lesson(request, lesson_id)
+    lesson = get_object_or_404(lesson_list_editable(user=request.user), pk=lesson_id)
     offset = -1 if request.POST.get("direction") == "up" else 1
     authoring.item_move(items=lesson.module.lessons.all(), item_id=lesson.pk, offset=offset)
     return redirect(_editor_url(lesson.module.course) + f"#module-{lesson.module_id}")
@@ -359,7 +352,7 @@ def lesson_move(request: HttpRequest, lesson_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def lesson_duplicate(request: HttpRequest, lesson_id: int) -> HttpResponse:
-    lesson = _editable_lesson(request, lesson_id)
+    lesson = get_object_or_404(lesson_list_editable(user=request.user), pk=lesson_id)
     copy = authoring.lesson_duplicate(lesson=lesson)
     messages.success(request, _("Lesson duplicated."))
     return redirect("courses:lesson_edit", lesson_id=copy.pk)
@@ -368,7 +361,7 @@ def lesson_duplicate(request: HttpRequest, lesson_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def lesson_delete(request: HttpRequest, lesson_id: int) -> HttpResponse:
-    lesson = _editable_lesson(request, lesson_id)
+    lesson = get_object_or_404(lesson_list_editable(user=request.user), pk=lesson_id)
     course = lesson.module.course
     if request.method == "POST":
         authoring.lesson_delete(lesson=lesson)
@@ -382,19 +375,10 @@ def lesson_delete(request: HttpRequest, lesson_id: int) -> HttpResponse:
     )
 
 
-def _editable_block(request, block_id: int) -> ContentBlock:
-    return get_object_or_404(
-        ContentBlock.objects.filter(
-            lesson__module__course__in=course_list_editable(user=request.user)
-        ).select_related("lesson"),
-        pk=block_id,
-    )
-
-
 @login_required
 @require_POST
 def block_create(request: HttpRequest, lesson_id: int) -> HttpResponse:
-    lesson = _editable_lesson(request, lesson_id)
+    lesson = get_object_or_404(lesson_list_editable(user=request.user), pk=lesson_id)
     form = BlockForm(request.POST, request.FILES, prefix="block")
     if form.is_valid():
         data = {name: form.cleaned_data.get(name) for name in BLOCK_FIELDS}
@@ -427,7 +411,7 @@ def block_create(request: HttpRequest, lesson_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def block_edit(request: HttpRequest, block_id: int) -> HttpResponse:
-    block = _editable_block(request, block_id)
+    block = get_object_or_404(block_list_editable(user=request.user), pk=block_id)
     form = BlockForm(request.POST or None, request.FILES or None, instance=block, prefix="block")
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in BLOCK_FIELDS if name in form.changed_data}
@@ -444,7 +428,7 @@ def block_edit(request: HttpRequest, block_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def block_move(request: HttpRequest, block_id: int) -> HttpResponse:
-    block = _editable_block(request, block_id)
+    block = get_object_or_404(block_list_editable(user=request.user), pk=block_id)
     offset = -1 if request.POST.get("direction") == "up" else 1
     authoring.item_move(items=block.lesson.blocks.all(), item_id=block.pk, offset=offset)
     return redirect(reverse("courses:lesson_edit", args=[block.lesson_id]) + "#blocks")
@@ -453,7 +437,7 @@ def block_move(request: HttpRequest, block_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def block_delete(request: HttpRequest, block_id: int) -> HttpResponse:
-    block = _editable_block(request, block_id)
+    block = get_object_or_404(block_list_editable(user=request.user), pk=block_id)
     back = reverse("courses:lesson_edit", args=[block.lesson_id]) + "#blocks"
     if request.method == "POST":
         authoring.block_delete(block=block)

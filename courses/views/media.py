@@ -12,8 +12,7 @@ from django.views.decorators.http import require_GET
 
 from courses.content import code_stylesheet
 from courses.models import BlockKind, ContentBlock
-from courses.permissions import course_can_edit
-from courses.selectors import course_list_visible, course_outline, lesson_list_visible
+from courses.selectors import course_list_visible, lesson_access, lesson_list_visible
 
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 RANGE_CHUNK = 8 * 1024 * 1024  # a ranged answer carries at most this much (players ask again)
@@ -30,12 +29,8 @@ def block_file(request: HttpRequest, block_id: int, field: str) -> HttpResponse:
         ).select_related("lesson__module__course__school"),
         pk=block_id,
     )
-    course = block.lesson.module.course
-    if not course_can_edit(user=request.user, course=course):
-        outline = course_outline(course=course, user=request.user)
-        entry = outline.entry(block.lesson_id)
-        if not outline.is_enrolled or entry is None or entry.locked:
-            raise Http404
+    if not lesson_access(user=request.user, lesson=block.lesson).may_see_content:
+        raise Http404
     upload = block.captions if field == "captions" else block.file
     if not upload:
         raise Http404

@@ -16,6 +16,7 @@ from courses.selectors import (
     catalog_facets,
     course_list_visible,
     course_outline,
+    lesson_access,
     lesson_blocks,
     lesson_list_visible,
     program_list_for_catalog,
@@ -98,13 +99,11 @@ def course_enroll(request: HttpRequest, course_id: int) -> HttpResponse:
 def lesson_detail(request: HttpRequest, lesson_id: int) -> HttpResponse:
     lesson = get_object_or_404(lesson_list_visible(user=request.user), pk=lesson_id)
     course = lesson.module.course
-    outline = course_outline(course=course, user=request.user)
-    is_editor = course_can_edit(user=request.user, course=course)
-    enrolled = outline.is_enrolled
-    if not (enrolled or is_editor):
+    access = lesson_access(user=request.user, lesson=lesson)
+    if not access.may_open:
         messages.info(request, _("Enroll in the course to open its lessons."))
         return redirect("courses:course_detail", course_id=course.pk)
-    entry = outline.entry(lesson.pk)
+    outline = access.outline
     previous, following = outline.neighbours(lesson.pk)
     progress = lesson.progress.filter(student=request.user).first()
     return render(
@@ -113,13 +112,13 @@ def lesson_detail(request: HttpRequest, lesson_id: int) -> HttpResponse:
         {
             "course": course,
             "lesson": lesson,
-            "entry": entry,
+            "entry": access.entry,
             "outline": outline,
-            "blocks": lesson_blocks(lesson=lesson) if not entry.locked or is_editor else [],
+            "blocks": lesson_blocks(lesson=lesson) if access.may_see_content else [],
             "previous": previous,
             "next": following,
             "progress": progress,
-            "is_preview": is_editor and not enrolled,
+            "is_preview": access.is_editor and not outline.is_enrolled,
         },
     )
 
