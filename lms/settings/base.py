@@ -98,6 +98,9 @@ TEMPLATES = [
 
 # --- Database ---------------------------------------------------------------------------------
 
+# Threads per server process that run HTTP requests (lms/asgi.py); WebSockets run on the event loop.
+WEB_THREADS = env.int("WEB_THREADS", default=8)
+
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
