@@ -384,7 +384,8 @@ def run() -> dict:
         "server": (
             f"gunicorn lms.wsgi:application --workers {WORKERS} (sync workers), "
             if SERVER == "gunicorn"
-            else f"uvicorn lms.asgi:application --workers {WORKERS} (uvloop, httptools), "
+            else f"uvicorn lms.asgi:application --workers {WORKERS} (uvloop, httptools; HTTP "
+            "through Django's WSGI handler via a2wsgi, lms/asgi.py), "
         )
         + "settings bench._settings = lms.settings.base with DEBUG off, plain HTTP",
         "server_workers": WORKERS,
@@ -403,7 +404,7 @@ def run() -> dict:
             f"PostgreSQL, throw-away database {BENCH_DATABASE} on the DATABASE_URL server, "
             "psycopg pool (min 2, max 20 per worker)"
         ),
-        "cache": "Redis (django RedisCache; the measured pages do not use it); sessions in DB",
+        "cache": "Redis (django RedisCache): sessions (cached_db) and the cached course outline",
         "data": (
             f"1 school, 2 teachers, 200 students; course {seeded['course_id']}: 6 modules x 5 "
             f"lessons x 3 Markdown+LaTeX text blocks; {seeded['published_courses']} published "

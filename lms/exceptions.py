@@ -17,10 +17,11 @@ from rest_framework.serializers import as_serializer_error
 class ApplicationError(Exception):
     """A business rule refused the operation; the message is shown to the user."""
 
-    def __init__(self, message: str, *, code: str = "invalid"):
+    def __init__(self, message: str, *, code: str = "invalid", status: int = 400):
         super().__init__(message)
         self.message = message
         self.code = code
+        self.status = status
 
 
 class ApplicationAPIException(exceptions.APIException):
@@ -33,7 +34,9 @@ class PathwiseExceptionHandler(ExceptionHandler):
         if isinstance(exc, DjangoValidationError):
             return exceptions.ValidationError(detail=as_serializer_error(exc))
         if isinstance(exc, ApplicationError):
-            return ApplicationAPIException(detail=exc.message, code=exc.code)
+            error = ApplicationAPIException(detail=exc.message, code=exc.code)
+            error.status_code = exc.status
+            return error
         return super().convert_known_exceptions(exc)
 
 
