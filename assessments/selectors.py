@@ -1,0 +1,442 @@
+"""
+Reads for assessments. Each selector takes the acting user and returns only what they may see;
+`attempt_view` and `attempt_review` decide what of a question reaches a student's browser (never
+an answer key before the review policy allows).
+"""
+
+import statistics
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from assessments.grading import right_answer
+from assessments.models import (
+    Assessment,
+    Attempt,
+    AttemptStatus,
+    GradingMethod,
+    Question,
+    Response,
+    ReviewPolicy,
+)
+from courses.models import Course, Enrollment, EnrollmentStatus
+from courses.selectors import course_list_editable
+from lms.models import User
+
+HISTOGRAM_BINS = 10
+COMMON_WRONG_ANSWERS = 3
+
+
+def question_list_editable(*, user: User) -> QuerySet[Question]:
+    """The bank questions of the courses the user may change."""
+    return Question.objects.filter(course__in=course_list_editable(user=user)).select_related(
+        "course", "current_version"
+    )
+
+
+def assessment_list_editable(*, user: User) -> QuerySet[Assessment]:
+    return Assessment.objects.filter(course__in=course_list_editable(user=user)).select_related(
+        "course"
+    )
+
+
+def assessment_list_for_student(*, user: User) -> QuerySet[Assessment]:
+    """Published assessments of the courses the student is actively enrolled in."""
+    if not user.is_authenticated:
+        return Assessment.objects.none()
+    enrolled = Enrollment.objects.filter(
+        student=user, status=EnrollmentStatus.ACTIVE, course=OuterRef("course")
+    )
+    return (
+        Assessment.objects.filter(Exists(enrolled), is_published=True)
+        .select_related("course")
+        .order_by("course", "opens_at", "pk")
+    )
+
+
+def assessment_list_visible(*, user: User) -> QuerySet[Assessment]:
+    """What the user may open: as a student, or as an editor of the course."""
+    return Assessment.objects.filter(
+        Q(pk__in=assessment_list_for_student(user=user).values("pk"))
+        | Q(pk__in=assessment_list_editable(user=user).values("pk"))
+    ).select_related("course", "course__school")
+
+
+def assessment_list_for_course(*, course: Course, user: User) -> QuerySet[Assessment]:
+    """The course's assessments the user may see, with the user's attempt count."""
+    return (
+        assessment_list_visible(user=user)
+        .filter(course=course)
+        .annotate(
+            my_attempts=Count("attempts", filter=Q(attempts__student=user)),
+            my_open=Count(
+                "attempts",
+                filter=Q(attempts__student=user, attempts__status=AttemptStatus.IN_PROGRESS),
+            ),
+        )
+        .order_by("opens_at", "pk")
+    )
+
+
+def attempt_list_for_student(*, user: User) -> QuerySet[Attempt]:
+    if not user.is_authenticated:
+        return Attempt.objects.none()
+    return Attempt.objects.filter(student=user).select_related("assessment", "assessment__course")
+
+
+def attempt_list_for_assessment(*, assessment: Assessment) -> QuerySet[Attempt]:
+    return assessment.attempts.select_related("student").order_by("student__username", "number")
+
+
+def review_allowed(*, attempt: Attempt, now: datetime | None = None) -> bool:
+    """Whether the student may now see right answers and feedback for this submitted attempt."""
+    if attempt.status != AttemptStatus.SUBMITTED:
+        return False
+    policy = attempt.assessment.review_policy
+    if policy == ReviewPolicy.IMMEDIATELY:
+        return True
+    if policy == ReviewPolicy.AFTER_CLOSE:
+        closes_at = attempt.assessment.closes_at
+        return closes_at is not None and (now or timezone.now()) >= closes_at
+    return False
+
+
+def _option_views(response: Response) -> list[dict]:
+    """Choices or items as shown: ids and rendered text, in this attempt's order, no credit."""
+    spec = response.version.spec
+    options = {option["id"]: option for option in spec.get("choices", spec.get("items", []))}
+    return [{"id": oid, "html": options[oid]["html"]} for oid in response.option_order]
+
+
+def _question_view(response: Response) -> dict:
+    spec = response.version.spec
+    view = {
+        "question": response.question_id,
+        "position": response.position,
+        "kind": response.question.kind,
+        "stem_html": response.version.stem_html,
+        "points": str(response.points),
+        "options": _option_views(response),
+        "answer": response.answer,
+        "seq": response.answer_seq,
+    }
+    if response.question.kind == "numeric":
+        view["unit"] = spec.get("unit", "")
+    return view
+
+
+def attempt_responses(*, attempt: Attempt) -> list[Response]:
+    return list(attempt.responses.select_related("question", "version").order_by("position"))
+
+
+def attempt_view(*, attempt: Attempt, now: datetime | None = None) -> dict:
+    """An attempt as its student's page needs it: questions without keys, saved answers, clock."""
+    now = now or timezone.now()
+    remaining = None
+    if attempt.deadline and attempt.status == AttemptStatus.IN_PROGRESS:
+        remaining = max(0, int((attempt.deadline - now).total_seconds()))
+    return {
+        "id": attempt.pk,
+        "assessment": attempt.assessment_id,
+        "number": attempt.number,
+        "status": attempt.status,
+        "started_at": attempt.started_at,
+        "deadline": attempt.deadline,
+        "server_now": now,
+        "seconds_remaining": remaining,
+        "questions": [_question_view(r) for r in attempt_responses(attempt=attempt)],
+    }
+
+
+def _feedback_html(response: Response) -> list[str]:
+    spec, answer, kind = response.version.spec, response.answer, response.question.kind
+    if answer is None:
+        return []
+    if kind in ("single_choice", "multiple_choice"):
+        picked = {answer["choice"]} if kind == "single_choice" else set(answer["choices"])
+        return [
+            c["feedback_html"]
+            for c in spec["choices"]
+            if c["id"] in picked and c.get("feedback_html")
+        ]
+    if kind == "true_false":
+        key = "feedback_true_html" if answer["value"] else "feedback_false_html"
+        return [spec[key]] if spec.get(key) else []
+    return []
+
+
+def attempt_review(*, attempt: Attempt, now: datetime | None = None) -> dict:
+    """
+    The result a student sees after submitting: always the score; right answers, per-answer
+    credit, feedback and the explanation only when the review policy allows it now.
+    """
+    allowed = review_allowed(attempt=attempt, now=now)
+    result = {
+        "id": attempt.pk,
+        "assessment": attempt.assessment_id,
+        "status": attempt.status,
+        "submitted_at": attempt.submitted_at,
+        "auto_submitted": attempt.auto_submitted,
+        "score": str(attempt.score) if attempt.score is not None else None,
+        "max_score": str(attempt.max_score),
+        "review_available": allowed,
+        "questions": [],
+    }
+    if not allowed:
+        return result
+    for response in attempt_responses(attempt=attempt):
+        view = _question_view(response)
+        view.update(
+            {
+                "score": str(response.score),
+                "is_correct": response.fraction is not None and response.fraction >= 1,
+                "right_answer": right_answer(response.question.kind, response.version.spec),
+                "feedback_html": _feedback_html(response),
+                "explanation_html": response.version.explanation_html,
+            }
+        )
+        result["questions"].append(view)
+    return result
+
+
+def student_grade(*, assessment: Assessment, scores: list[Decimal]) -> Decimal | None:
+    """The grade a student's submitted attempt scores (in attempt order) give, by the method."""
+    if not scores:
+        return None
+    match assessment.grading_method:
+        case GradingMethod.LAST:
+            return scores[-1]
+        case GradingMethod.AVERAGE:
+            return (sum(scores) / len(scores)).quantize(Decimal("0.01"))
+        case _:
+            return max(scores)
+
+
+# --- Live results -----------------------------------------------------------------------------
+
+
+def _answer_label(response: Response) -> str:
+    """A short, human form of an answer, for the most common wrong answers."""
+    answer, spec = response.answer, response.version.spec
+    match response.question.kind:
+        case "single_choice":
+            return _choice_text(spec, answer["choice"])
+        case "multiple_choice":
+            return " + ".join(_choice_text(spec, c) for c in answer["choices"]) or "∅"
+        case "true_false":
+            return "true" if answer["value"] else "false"
+        case "numeric":
+            return f"{answer['value']} {answer.get('unit', '')}".strip()
+        case "short_text":
+            return " ".join(answer["text"].split())[:80]
+        case _:
+            texts = {item["id"]: item["text"] for item in spec["items"]}
+            return " → ".join(texts.get(i, "?")[:20] for i in answer["order"])
+
+
+def _choice_text(spec: dict, choice_id: str) -> str:
+    for choice in spec["choices"]:
+        if choice["id"] == choice_id:
+            return choice["text"][:60]
+    return "?"
+
+
+@dataclass
+class _QuestionTally:
+    question: int
+    title: str
+    answered: int = 0
+    correct: int = 0
+    wrong: Counter | None = None
+
+
+def results_snapshot(*, assessment: Assessment) -> dict:
+    """
+    What the teacher's live results page shows: counts by status, a score histogram (percent,
+    in tenths), per-question percent correct with the most common wrong answers, and each
+    student's status and score. One pass over the assessment's attempts and responses.
+    """
+    attempts = list(
+        assessment.attempts.select_related("student").order_by("student__username", "number")
+    )
+    enrolled = Enrollment.objects.filter(
+        course_id=assessment.course_id, status=EnrollmentStatus.ACTIVE
+    ).count()
+    histogram = [0] * HISTOGRAM_BINS
+    students: dict[int, dict] = {}
+    for attempt in attempts:
+        row = students.setdefault(
+            attempt.student_id,
+            {
+                "student": attempt.student_id,
+                "name": attempt.student.get_full_name() or attempt.student.username,
+                "status": attempt.status,
+                "attempts": 0,
+                "score": None,
+                "max_score": str(attempt.max_score),
+            },
+        )
+        row["attempts"] += 1
+        row["status"] = attempt.status
+        if attempt.status == AttemptStatus.SUBMITTED and attempt.max_score:
+            percent = float(attempt.score / attempt.max_score * 100)
+            histogram[min(int(percent // (100 / HISTOGRAM_BINS)), HISTOGRAM_BINS - 1)] += 1
+            row["score"] = str(attempt.score)
+    tallies: dict[int, _QuestionTally] = {}
+    submitted = (
+        Response.objects.filter(
+            attempt__assessment=assessment, attempt__status=AttemptStatus.SUBMITTED
+        )
+        .select_related("question", "version")
+        .only(
+            "question_id",
+            "answer",
+            "fraction",
+            "question__title",
+            "question__kind",
+            "version__spec",
+        )
+    )
+    for response in submitted:
+        tally = tallies.setdefault(
+            response.question_id,
+            _QuestionTally(response.question_id, response.question.title, wrong=Counter()),
+        )
+        if response.answer is None:
+            continue
+        tally.answered += 1
+        if response.fraction is not None and response.fraction >= 1:
+            tally.correct += 1
+        else:
+            tally.wrong[_answer_label(response)] += 1
+    in_progress = sum(1 for a in attempts if a.status == AttemptStatus.IN_PROGRESS)
+    return {
+        "assessment": assessment.pk,
+        "enrolled": enrolled,
+        "started": len(students),
+        "in_progress": in_progress,
+        "submitted": sum(1 for a in attempts if a.status == AttemptStatus.SUBMITTED),
+        "histogram": histogram,
+        "questions": [
+            {
+                "question": t.question,
+                "title": t.title,
+                "answered": t.answered,
+                "percent_correct": round(100 * t.correct / t.answered, 1) if t.answered else None,
+                "common_wrong_answers": [
+                    {"answer": label, "count": count}
+                    for label, count in t.wrong.most_common(COMMON_WRONG_ANSWERS)
+                ],
+            }
+            for t in sorted(tallies.values(), key=lambda t: t.title)
+        ],
+        "students": sorted(students.values(), key=lambda row: row["name"]),
+    }
+
+
+# --- After the close: item analysis and the gradebook -------------------------------------------
+
+
+def item_analysis(*, assessment: Assessment) -> list[dict]:
+    """
+    Per question, over each student's first submitted attempt (as Moodle does by default):
+    the facility index (mean score as a percent of the question's points) and the
+    discrimination index (correlation between the question's score and the rest of the test's,
+    as a percent; None when it cannot be computed).
+    """
+    responses = Response.objects.filter(attempt__in=_first_attempt_ids(assessment)).select_related(
+        "question"
+    )
+    by_attempt: dict[int, dict[int, float]] = {}
+    questions: dict[int, tuple[str, float]] = {}
+    for response in responses:
+        fraction = float(response.fraction or 0)
+        by_attempt.setdefault(response.attempt_id, {})[response.question_id] = fraction * float(
+            response.points
+        )
+        questions[response.question_id] = (response.question.title, float(response.points))
+    rows = []
+    for question_id, (title, points) in sorted(questions.items(), key=lambda item: item[1][0]):
+        item_scores, rest_scores = [], []
+        for scores in by_attempt.values():
+            if question_id in scores:
+                item_scores.append(scores[question_id])
+                rest_scores.append(sum(scores.values()) - scores[question_id])
+        facility = 100 * statistics.fmean(item_scores) / points if points and item_scores else None
+        rows.append(
+            {
+                "question": question_id,
+                "title": title,
+                "attempts": len(item_scores),
+                "facility_index": round(facility, 1) if facility is not None else None,
+                "discrimination_index": _correlation_percent(item_scores, rest_scores),
+            }
+        )
+    return rows
+
+
+def _first_attempt_ids(assessment: Assessment) -> list[int]:
+    seen, ids = set(), []
+    for pk, student in (
+        Attempt.objects.filter(assessment=assessment, status=AttemptStatus.SUBMITTED)
+        .order_by("student_id", "number")
+        .values_list("pk", "student_id")
+    ):
+        if student not in seen:
+            seen.add(student)
+            ids.append(pk)
+    return ids
+
+
+def _correlation_percent(xs: list[float], ys: list[float]) -> float | None:
+    if len(xs) < 2 or len(set(xs)) < 2 or len(set(ys)) < 2:
+        return None
+    return round(100 * statistics.correlation(xs, ys), 1)
+
+
+@dataclass(frozen=True)
+class Gradebook:
+    assessments: list[Assessment]
+    rows: list[dict]  # {"student": User, "grades": [Decimal | None per assessment]}
+
+
+def gradebook(*, course: Course) -> Gradebook:
+    """Students enrolled in the course by its assessments, each cell the grading method's grade."""
+    assessments = list(course.assessments.order_by("opens_at", "pk"))
+    enrollments = (
+        Enrollment.objects.filter(course=course)
+        .exclude(status=EnrollmentStatus.DROPPED)
+        .select_related("student")
+        .order_by("student__username")
+    )
+    scores: dict[tuple[int, int], list[Decimal]] = {}
+    for student_id, assessment_id, score in (
+        Attempt.objects.filter(assessment__course=course, status=AttemptStatus.SUBMITTED)
+        .order_by("number")
+        .values_list("student_id", "assessment_id", "score")
+    ):
+        scores.setdefault((student_id, assessment_id), []).append(score)
+    rows = [
+        {
+            "student": enrollment.student,
+            "grades": [
+                student_grade(assessment=a, scores=scores.get((enrollment.student_id, a.pk), []))
+                for a in assessments
+            ],
+        }
+        for enrollment in enrollments
+    ]
+    return Gradebook(assessments=assessments, rows=rows)
+
+
+def question_list_for_bank(*, user: User, course: Course | None = None) -> QuerySet[Question]:
+    questions = question_list_editable(user=user).filter(is_archived=False)
+    if course is not None:
+        questions = questions.filter(course=course)
+    return questions.prefetch_related(
+        "tags", Prefetch("knowledge_points", to_attr="knowledge_point_list")
+    ).order_by("course", "title", "pk")

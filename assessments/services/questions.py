@@ -1,0 +1,190 @@
+"""Writes to the question bank: questions, their versions, imports."""
+
+import copy
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from assessments.models import Question, QuestionVersion, Response
+from assessments.spec import spec_clean
+from courses.content import render_markdown
+from courses.models import Course, KnowledgePoint, Tag
+from lms.models import User
+
+MAX_STEM = 20_000
+MAX_EXPLANATION = 20_000
+
+
+def _render_spec(kind: str, spec: dict) -> dict:
+    """The cleaned spec with each option's Markdown rendered beside it (`html`, `feedback_html`)."""
+    rendered = copy.deepcopy(spec)
+    for option in rendered.get("choices", []) + rendered.get("items", []):
+        option["html"] = render_markdown(option["text"])
+        if option.get("feedback"):
+            option["feedback_html"] = render_markdown(option["feedback"])
+    for option in rendered.get("answers", []):
+        if option.get("feedback"):
+            option["feedback_html"] = render_markdown(option["feedback"])
+    if kind == "true_false":
+        for key in ("feedback_true", "feedback_false"):
+            if rendered[key]:
+                rendered[f"{key}_html"] = render_markdown(rendered[key])
+    return rendered
+
+
+def _texts(stem: str, explanation: str) -> tuple[str, str]:
+    stem, explanation = (stem or "").strip(), (explanation or "").strip()
+    if not stem:
+        raise ValidationError({"stem": _("Write the question.")})
+    if len(stem) > MAX_STEM:
+        raise ValidationError({"stem": _("The question is too long.")})
+    if len(explanation) > MAX_EXPLANATION:
+        raise ValidationError({"explanation": _("The explanation is too long.")})
+    return stem, explanation
+
+
+def _knowledge_points(course: Course, points: Iterable[KnowledgePoint]) -> list[KnowledgePoint]:
+    points = list(points)
+    if any(point.course_id != course.pk for point in points):
+        raise ValidationError(
+            {"knowledge_points": _("Knowledge points must come from the question's course.")}
+        )
+    return points
+
+
+def _tags(course: Course, names: Iterable[str]) -> list[Tag]:
+    tags = []
+    for name in dict.fromkeys(n.strip() for n in names if n and n.strip()):
+        if len(name) > 50:
+            raise ValidationError({"tags": _("A tag is at most 50 characters.")})
+        tag = Tag.objects.filter(school_id=course.school_id, name__iexact=name).first()
+        if tag is None:
+            tag = Tag(school_id=course.school_id, name=name)
+            tag.full_clean()
+            tag.save()
+        tags.append(tag)
+    return tags
+
+
+def _version_new(
+    question: Question, *, stem: str, spec: dict, explanation: str, points: Decimal
+) -> QuestionVersion:
+    last = question.versions.order_by("-number").values_list("number", flat=True).first()
+    version = QuestionVersion(
+        question=question,
+        number=(last or 0) + 1,
+        stem=stem,
+        stem_html=render_markdown(stem),
+        spec=_render_spec(question.kind, spec),
+        explanation=explanation,
+        explanation_html=render_markdown(explanation),
+        points=points,
+    )
+    version.full_clean(exclude=["question"])
+    version.save()
+    return version
+
+
+@transaction.atomic
+def question_create(
+    *,
+    course: Course,
+    kind: str,
+    stem: str,
+    spec: dict,
+    title: str = "",
+    explanation: str = "",
+    points: Decimal | int = 1,
+    difficulty: int = 3,
+    knowledge_points: Sequence[KnowledgePoint] = (),
+    tags: Iterable[str] = (),
+    created_by: User | None = None,
+) -> Question:
+    stem, explanation = _texts(stem, explanation)
+    spec = spec_clean(kind, spec)
+    question = Question(
+        school_id=course.school_id,
+        course=course,
+        kind=kind,
+        title=(title or "").strip() or _title_from(stem),
+        difficulty=difficulty,
+        created_by=created_by,
+    )
+    question.full_clean(exclude=["current_version"])
+    question.save()
+    question.current_version = _version_new(
+        question, stem=stem, spec=spec, explanation=explanation, points=Decimal(points)
+    )
+    question.save(update_fields=["current_version"])
+    question.knowledge_points.set(_knowledge_points(course, knowledge_points))
+    question.tags.set(_tags(course, tags))
+    return question
+
+
+def _title_from(stem: str) -> str:
+    first_line = " ".join(stem.split())
+    return first_line if len(first_line) <= 80 else first_line[:79] + "…"
+
+
+@transaction.atomic
+def question_update(
+    *,
+    question: Question,
+    stem: str,
+    spec: dict,
+    title: str = "",
+    explanation: str = "",
+    points: Decimal | int = 1,
+    difficulty: int = 3,
+    knowledge_points: Sequence[KnowledgePoint] = (),
+    tags: Iterable[str] = (),
+) -> Question:
+    """
+    Change a question. Its current version is edited in place only while no attempt has shown
+    it; otherwise the change becomes a new version, and attempts keep the one they saw (until a
+    teacher regrades them, see `attempts.question_regrade`).
+    """
+    question = Question.objects.select_for_update().get(pk=question.pk)
+    stem, explanation = _texts(stem, explanation)
+    spec = spec_clean(question.kind, spec)
+    current = question.current_version
+    if Response.objects.filter(version=current).exists():
+        question.current_version = _version_new(
+            question, stem=stem, spec=spec, explanation=explanation, points=Decimal(points)
+        )
+    else:
+        current.stem, current.stem_html = stem, render_markdown(stem)
+        current.spec = _render_spec(question.kind, spec)
+        current.explanation = explanation
+        current.explanation_html = render_markdown(explanation)
+        current.points = Decimal(points)
+        current.full_clean(exclude=["question"])
+        current.save()
+    question.title = (title or "").strip() or _title_from(stem)
+    question.difficulty = difficulty
+    question.full_clean(exclude=["current_version"])
+    question.save(update_fields=["title", "difficulty", "current_version", "updated_at"])
+    question.knowledge_points.set(_knowledge_points(question.course, knowledge_points))
+    question.tags.set(_tags(question.course, tags))
+    return question
+
+
+def question_archive(*, question: Question, archived: bool = True) -> Question:
+    """Archived questions leave the bank's lists and random draws; attempts keep them."""
+    question.is_archived = archived
+    question.save(update_fields=["is_archived", "updated_at"])
+    return question
+
+
+@transaction.atomic
+def question_delete(*, question: Question) -> None:
+    """Delete a question nobody has answered and no assessment lists; otherwise archive it."""
+    if Response.objects.filter(question=question).exists() or question.assessments.exists():
+        raise ValidationError(
+            _("This question is used by an assessment or has been answered: archive it instead.")
+        )
+    Question.objects.filter(pk=question.pk).update(current_version=None)
+    question.delete()
