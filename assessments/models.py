@@ -43,7 +43,7 @@ class Question(TimeStampedModel):
         "QuestionVersion", on_delete=models.PROTECT, null=True, related_name="+", editable=False
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     is_archived = models.BooleanField(_("archived"), default=False)
 
@@ -184,7 +184,7 @@ class Assessment(TimeStampedModel):
         Question, through="AssessmentQuestion", related_name="assessments", blank=True
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
     class Meta:

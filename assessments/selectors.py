@@ -5,7 +5,6 @@ an answer key before the review policy allows).
 """
 
 import statistics
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -219,10 +218,9 @@ def student_grade(*, assessment: Assessment, scores: list[Decimal]) -> Decimal |
 # --- Live results -----------------------------------------------------------------------------
 
 
-def _answer_label(response: Response) -> str:
+def _answer_label(kind: str, spec: dict, answer: dict) -> str:
     """A short, human form of an answer, for the most common wrong answers."""
-    answer, spec = response.answer, response.version.spec
-    match response.question.kind:
+    match kind:
         case "single_choice":
             return _choice_text(spec, answer["choice"])
         case "multiple_choice":
@@ -245,24 +243,21 @@ def _choice_text(spec: dict, choice_id: str) -> str:
     return "?"
 
 
-@dataclass
-class _QuestionTally:
-    question: int
-    title: str
-    answered: int = 0
-    correct: int = 0
-    wrong: Counter | None = None
-
-
 def results_snapshot(*, assessment: Assessment) -> dict:
     """
     What the teacher's live results page shows: counts by status, a score histogram (percent,
     in tenths), per-question percent correct with the most common wrong answers, and each
-    student's status and score. One pass over the assessment's attempts and responses.
+    student's status and score. Aggregated in the database: a handful of queries whatever the
+    number of students.
     """
     attempts = list(
-        assessment.attempts.select_related("student").order_by("student__username", "number")
-    )
+        assessment.attempts.select_related("student")
+        .only(
+            "student_id", "status", "score", "max_score", "number",
+            "student__username", "student__display_name",
+        )
+        .order_by("student_id", "number")
+    )  # fmt: skip
     enrolled = Enrollment.objects.filter(
         course_id=assessment.course_id, status=EnrollmentStatus.ACTIVE
     ).count()
@@ -273,67 +268,67 @@ def results_snapshot(*, assessment: Assessment) -> dict:
             attempt.student_id,
             {
                 "student": attempt.student_id,
-                "name": attempt.student.get_full_name() or attempt.student.username,
-                "status": attempt.status,
+                "name": attempt.student.display_name or attempt.student.username,
                 "attempts": 0,
-                "score": None,
-                "max_score": str(attempt.max_score),
             },
         )
-        row["attempts"] += 1
-        row["status"] = attempt.status
+        row.update(
+            attempts=row["attempts"] + 1,
+            status=attempt.status,
+            score=None if attempt.score is None else str(attempt.score),
+            max_score=str(attempt.max_score),
+        )
         if attempt.status == AttemptStatus.SUBMITTED and attempt.max_score:
             percent = float(attempt.score / attempt.max_score * 100)
             histogram[min(int(percent // (100 / HISTOGRAM_BINS)), HISTOGRAM_BINS - 1)] += 1
-            row["score"] = str(attempt.score)
-    tallies: dict[int, _QuestionTally] = {}
-    submitted = (
-        Response.objects.filter(
-            attempt__assessment=assessment, attempt__status=AttemptStatus.SUBMITTED
-        )
-        .select_related("question", "version")
-        .only(
-            "question_id",
-            "answer",
-            "fraction",
-            "question__title",
-            "question__kind",
-            "version__spec",
-        )
+    answered = Response.objects.filter(
+        attempt__assessment=assessment,
+        attempt__status=AttemptStatus.SUBMITTED,
+        answer__isnull=False,
     )
-    for response in submitted:
-        tally = tallies.setdefault(
-            response.question_id,
-            _QuestionTally(response.question_id, response.question.title, wrong=Counter()),
+    per_question = (
+        answered.values("question_id")
+        .annotate(answered=Count("pk"), correct=Count("pk", filter=Q(fraction__gte=1)))
+        .order_by()
+    )
+    wrong = (
+        answered.filter(fraction__lt=1)
+        .values("question_id", "answer")
+        .annotate(count=Count("pk"))
+        .order_by("question_id", "-count")
+    )
+    common: dict[int, list[tuple[dict, int]]] = {}
+    for row in wrong:
+        found = common.setdefault(row["question_id"], [])
+        if len(found) < COMMON_WRONG_ANSWERS:
+            found.append((row["answer"], row["count"]))
+    questions = Question.objects.select_related("current_version").in_bulk(
+        [row["question_id"] for row in per_question]
+    )
+    rows = []
+    for row in per_question:
+        question = questions[row["question_id"]]
+        spec = question.current_version.spec
+        rows.append(
+            {
+                "question": question.pk,
+                "title": question.title,
+                "answered": row["answered"],
+                "percent_correct": round(100 * row["correct"] / row["answered"], 1),
+                "common_wrong_answers": [
+                    {"answer": _answer_label(question.kind, spec, answer), "count": count}
+                    for answer, count in common.get(question.pk, [])
+                ],
+            }
         )
-        if response.answer is None:
-            continue
-        tally.answered += 1
-        if response.fraction is not None and response.fraction >= 1:
-            tally.correct += 1
-        else:
-            tally.wrong[_answer_label(response)] += 1
-    in_progress = sum(1 for a in attempts if a.status == AttemptStatus.IN_PROGRESS)
     return {
         "assessment": assessment.pk,
         "enrolled": enrolled,
         "started": len(students),
-        "in_progress": in_progress,
+        "in_progress": sum(1 for a in attempts if a.status == AttemptStatus.IN_PROGRESS),
         "submitted": sum(1 for a in attempts if a.status == AttemptStatus.SUBMITTED),
         "histogram": histogram,
-        "questions": [
-            {
-                "question": t.question,
-                "title": t.title,
-                "answered": t.answered,
-                "percent_correct": round(100 * t.correct / t.answered, 1) if t.answered else None,
-                "common_wrong_answers": [
-                    {"answer": label, "count": count}
-                    for label, count in t.wrong.most_common(COMMON_WRONG_ANSWERS)
-                ],
-            }
-            for t in sorted(tallies.values(), key=lambda t: t.title)
-        ],
+        "questions": sorted(rows, key=lambda row: row["title"]),
         "students": sorted(students.values(), key=lambda row: row["name"]),
     }
 

@@ -4,6 +4,7 @@ from lms.services import user_group_name
 
 # Close codes in the 4000-4999 range are the application's own (RFC 6455 §7.4.2).
 CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
 
 
 class UserEventsConsumer(AsyncJsonWebsocketConsumer):

@@ -129,10 +129,12 @@ def _require_enrolled(assessment: Assessment, student: User) -> None:
         )
 
 
-def attempt_start(*, assessment: Assessment, student: User, now: datetime | None = None) -> Attempt:
+def attempt_start(
+    *, assessment: Assessment, student: User, now: datetime | None = None
+) -> tuple[Attempt, bool]:
     """
-    The student's open attempt, or a new one. Idempotent: starting twice (two tabs, a retry)
-    returns the same attempt with the same questions and deadline.
+    (attempt, created): the student's open attempt, or a new one. Idempotent: starting twice
+    (two tabs, a retry) returns the same attempt with the same questions and deadline.
     """
     try:
         return _attempt_start(assessment=assessment, student=student, now=now)
@@ -143,17 +145,19 @@ def attempt_start(*, assessment: Assessment, student: User, now: datetime | None
         ).first()
         if open_attempt is None:
             raise
-        return open_attempt
+        return open_attempt, False
 
 
 @transaction.atomic
-def _attempt_start(*, assessment: Assessment, student: User, now: datetime | None) -> Attempt:
+def _attempt_start(
+    *, assessment: Assessment, student: User, now: datetime | None
+) -> tuple[Attempt, bool]:
     now = now or timezone.now()
     open_attempt = Attempt.objects.filter(
         assessment=assessment, student=student, status=AttemptStatus.IN_PROGRESS
     ).first()
     if open_attempt is not None:
-        return open_attempt
+        return open_attempt, False
     if not assessment.is_published:
         raise ApplicationError(_("This assessment is not open."), code="not_open", status=409)
     _require_enrolled(assessment, student)
@@ -204,7 +208,7 @@ def _attempt_start(*, assessment: Assessment, student: User, now: datetime | Non
         for position, question in enumerate(questions)
     )
     _results_changed(attempt)
-    return attempt
+    return attempt, True
 
 
 def _require_open(attempt: Attempt, now: datetime) -> None:

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from assessments.formats import ParsedQuestion
 from assessments.models import Question, QuestionVersion, Response
 from assessments.spec import spec_clean
 from courses.content import render_markdown
@@ -177,6 +178,52 @@ def question_archive(*, question: Question, archived: bool = True) -> Question:
     question.is_archived = archived
     question.save(update_fields=["is_archived", "updated_at"])
     return question
+
+
+@transaction.atomic
+def question_import(
+    *, course: Course, parsed: Sequence[ParsedQuestion], tags: Iterable[str], user: User
+) -> list[Question]:
+    """
+    Create the parsed questions in the course's bank, all or none. A GIFT category becomes a
+    tag (its last part), so a Moodle bank keeps its organisation.
+    """
+    created = []
+    for item in parsed:
+        category = item.category.rsplit("/", 1)[-1].strip()
+        try:
+            created.append(
+                question_create(
+                    course=course,
+                    kind=item.kind,
+                    title=item.title[:200],
+                    stem=item.stem,
+                    spec=item.spec,
+                    explanation=item.explanation,
+                    tags=[*tags, *([category[:50]] if category else [])],
+                    created_by=user,
+                )
+            )
+        except ValidationError as error:
+            raise ValidationError(
+                _("Line %(line)d: %(errors)s")
+                % {"line": item.line, "errors": "; ".join(error.messages)}
+            ) from error
+    return created
+
+
+def question_as_parsed(*, question: Question) -> ParsedQuestion:
+    """The question's current version in the shape the exporters take."""
+    version = question.current_version
+    return ParsedQuestion(
+        kind=question.kind,
+        title=question.title,
+        stem=version.stem,
+        spec=version.spec,
+        explanation=version.explanation,
+        category="",
+        line=0,
+    )
 
 
 @transaction.atomic

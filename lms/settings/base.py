@@ -190,6 +190,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     "courses.import_files_sweep": {"task": "courses.import_files_sweep", "schedule": 60 * 60},
+    "assessments.attempts_expired_submit": {
+        "task": "assessments.attempts_expired_submit",
+        "schedule": 30,
+    },
 }
 
 # --- Authentication ---------------------------------------------------------------------------
