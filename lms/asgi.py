@@ -5,7 +5,7 @@ Pages and the API are synchronous Django code. Under Django's own ASGI handler e
 between the event loop and a worker thread once per middleware (each `MiddlewareMixin` runs
 `process_request`/`process_response` through `sync_to_async`); a2wsgi runs the whole request in
 one pool thread instead. Measured with `python -m bench pages` on the same machine and run, the
-bare one-query view answers ~2.3× as many requests per second this way (README, "Benchmarks").
+bare one-query view answers ~2.3 times as many requests per second this way (README, "Benchmarks").
 WebSockets stay on Channels' ASGI consumers, in the same process and event loop.
 """
 

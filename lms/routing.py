@@ -2,8 +2,10 @@
 
 from django.urls import path
 
+from assessments.routing import websocket_urlpatterns as assessment_routes
 from lms.consumers import UserEventsConsumer
 
 websocket_urlpatterns = [
     path("ws/events/", UserEventsConsumer.as_asgi()),
+    *assessment_routes,
 ]

@@ -46,6 +46,7 @@ auth_patterns = [
 api_v1_patterns = [
     path("lms/", include("lms.api.urls")),
     path("courses/", include("courses.api.urls")),
+    path("assessments/", include("assessments.api.urls")),
 ]
 
 urlpatterns = [

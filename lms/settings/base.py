@@ -314,6 +314,10 @@ SPECTACULAR_SETTINGS = {
             "ServerError",
             *(f"ErrorCode{code}" for code in (401, 403, 404, 405, 406, 415, 429, 500)),
         )
+    }
+    | {
+        "QuestionKindEnum": "assessments.models.QuestionKind.choices",
+        "AssessmentKindEnum": "assessments.models.AssessmentKind.choices",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
