@@ -32,13 +32,21 @@ WHITENOISE_AUTOREFRESH = True
 
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}  # noqa: F405
 
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    # A test database per run: two runs against one server (a developer's and an editor's, or
+    # two worktrees) never drop each other's database. Runs that finish drop theirs.
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"  # noqa: F405
+    }
+
 if REDIS_URL:
     # Keep test keys apart from a development server sharing the same Redis.
     CACHES["default"]["KEY_PREFIX"] = "pathwise-test"  # noqa: F405
     # Tests clear the cache between tests: a database of their own, not a server's.
     CACHES["default"]["LOCATION"] = _redis_database(REDIS_URL, 2)  # noqa: F405
     CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = "pathwise-test:asgi"  # noqa: F405
-    CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TEST_QUEUE", default="pathwise-test")
+    # A queue per run, for the same reason: a worker of one run never takes another run's tasks.
+    CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TEST_QUEUE", default=f"pathwise-test-{os.getpid()}")
 else:
     # Without Redis, tests still go through a real worker thread, on Celery's in-memory transport.
     CELERY_TASK_ALWAYS_EAGER = False
