@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from assessments.grading import right_answer
 from assessments.models import (
+    Accommodation,
     Assessment,
     Attempt,
     AttemptStatus,
@@ -89,6 +90,14 @@ def attempt_list_for_student(*, user: User) -> QuerySet[Attempt]:
 
 def attempt_list_for_assessment(*, assessment: Assessment) -> QuerySet[Attempt]:
     return assessment.attempts.select_related("student").order_by("student__username", "number")
+
+
+def accommodation_summary(*, assessment: Assessment, user: User) -> tuple[int, int]:
+    """(extra minutes, extra attempts): the most generous of the student's own and classrooms'."""
+    found = Accommodation.objects.filter(
+        Q(student=user) | Q(classroom__seats__student=user), assessment=assessment
+    ).aggregate(minutes=Max("extra_minutes"), attempts=Max("extra_attempts"))
+    return found["minutes"] or 0, found["attempts"] or 0
 
 
 def review_allowed(*, attempt: Attempt, now: datetime | None = None) -> bool:
@@ -198,6 +207,11 @@ def attempt_review(*, attempt: Attempt, now: datetime | None = None) -> dict:
                 "explanation_html": response.version.explanation_html,
             }
         )
+        if response.question.kind == "ordering":
+            html = {item["id"]: item["html"] for item in response.version.spec["items"]}
+            given = (response.answer or {}).get("order", [])
+            view["answer_order_html"] = [html[i] for i in given if i in html]
+            view["right_order_html"] = [html[i] for i in view["right_answer"]["order"]]
         result["questions"].append(view)
     return result
 

@@ -67,6 +67,7 @@ urlpatterns = [
         name="school_classroom_remove_student",
     ),
     path("courses/", include("courses.urls")),
+    path("assessments/", include("assessments.urls")),
     path("accounts/", include(auth_patterns)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),

@@ -14,13 +14,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q, Sum
+from django.db.models import Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.grading import grade
 from assessments.models import (
-    Accommodation,
     Assessment,
     Attempt,
     AttemptStatus,
@@ -28,6 +27,7 @@ from assessments.models import (
     Response,
     Selection,
 )
+from assessments.selectors import accommodation_summary
 from assessments.signals import attempt_submitted, attempts_regraded
 from assessments.spec import answer_clean
 from courses.models import Enrollment, EnrollmentStatus
@@ -52,14 +52,6 @@ def _results_changed(attempt: Attempt) -> None:
         event="results.changed",
         payload={"attempt": attempt.pk, "student": attempt.student_id, "status": attempt.status},
     )
-
-
-def accommodation_for(*, assessment: Assessment, student: User) -> tuple[int, int]:
-    """(extra minutes, extra attempts): the most generous of the student's own and classrooms'."""
-    found = Accommodation.objects.filter(
-        Q(student=student) | Q(classroom__seats__student=student), assessment=assessment
-    ).aggregate(minutes=Max("extra_minutes"), attempts=Max("extra_attempts"))
-    return found["minutes"] or 0, found["attempts"] or 0
 
 
 def _deadline(assessment: Assessment, started_at: datetime, extra_minutes: int) -> datetime | None:
@@ -161,7 +153,7 @@ def _attempt_start(
     if not assessment.is_published:
         raise ApplicationError(_("This assessment is not open."), code="not_open", status=409)
     _require_enrolled(assessment, student)
-    extra_minutes, extra_attempts = accommodation_for(assessment=assessment, student=student)
+    extra_minutes, extra_attempts = accommodation_summary(assessment=assessment, user=student)
     if assessment.opens_at and now < assessment.opens_at:
         raise ApplicationError(
             _("This assessment has not opened yet."), code="not_open", status=409

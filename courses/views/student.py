@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from courses.models import Level
 from courses.permissions import course_can_edit
+from courses.sections import sections_for
 from courses.selectors import (
     catalog_course_list,
     catalog_facets,
@@ -70,13 +71,15 @@ def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
         course_list_visible(user=request.user).select_related("school"), pk=course_id
     )
     outline = course_outline(course=course, user=request.user)
+    can_edit = course_can_edit(user=request.user, course=course)
     return render(
         request,
         "courses/course_detail.html",
         {
             "course": course,
             "outline": outline,
-            "can_edit": course_can_edit(user=request.user, course=course),
+            "can_edit": can_edit,
+            "sections": sections_for(request=request, course=course, can_edit=can_edit),
         },
     )
 

@@ -155,7 +155,10 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # redis-py 8 gives sockets a 5 s read timeout by default; the layer's blocking
+                # BZPOPMIN waits longer than that, so idle sockets were torn down every 5 s
+                # (django/channels_redis#422). Reads wait; connecting still times out.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
                 "prefix": env.str("CHANNEL_LAYER_PREFIX", default="pathwise:asgi"),
                 "capacity": 1000,
                 "expiry": 60,

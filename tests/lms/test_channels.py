@@ -1,3 +1,4 @@
+import asyncio
 import uuid
 
 import pytest
@@ -164,3 +165,18 @@ async def test_frames_from_the_client_get_an_error_and_the_socket_stays_open(
         assert (await communicator.receive_json_from(timeout=5))["type"] == "ping"
     finally:
         await communicator.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_a_receive_waits_longer_than_the_redis_client_read_timeout(channel_layer):
+    # given a channel nobody writes to for longer than redis-py's default 5 s read timeout
+    channel = await channel_layer.new_channel()
+    group = f"test.{uuid.uuid4().hex}"
+    await channel_layer.group_add(group, channel)
+    receiving = asyncio.ensure_future(channel_layer.receive(channel))
+    await asyncio.sleep(6.5)
+    # when a message finally arrives
+    await channel_layer.group_send(group, {"type": "test.late"})
+    # then the waiting receive gets it instead of failing with a timeout
+    assert await asyncio.wait_for(receiving, timeout=5) == {"type": "test.late"}
+    await channel_layer.group_discard(group, channel)
