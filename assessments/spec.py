@@ -62,11 +62,20 @@ def _fail(message: str) -> None:
     raise ValidationError(message, code="invalid")
 
 
+def _no_control_characters(value: str, *, field: str) -> None:
+    """Refuse NUL and other control characters (tabs and newlines aside), and lone surrogates."""
+    for char in value:
+        category = unicodedata.category(char)
+        if category == "Cs" or (category == "Cc" and char not in "\t\n\r"):
+            _fail(_("%(field)s contains control characters.") % {"field": field})
+
+
 def _text(value, *, field: str, limit: int, required: bool = True) -> str:
     if value is None:
         value = ""
     if not isinstance(value, str):
         _fail(_("%(field)s must be text.") % {"field": field})
+    _no_control_characters(value, field=field)
     value = value.strip()
     if required and not value:
         _fail(_("%(field)s must not be empty.") % {"field": field})
@@ -320,8 +329,7 @@ def answer_clean(kind: str, spec: dict, answer) -> dict:
                     _("The answer is longer than %(limit)d characters.")
                     % {"limit": MAX_ANSWER_TEXT}
                 )
-            if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n" for ch in text):
-                _fail(_("The answer contains control characters."))
+            _no_control_characters(text, field=_("The answer"))
             return {"text": text}
         case "ordering":
             ids = [item["id"] for item in spec["items"]]

@@ -46,3 +46,23 @@ def sections_for(*, request: HttpRequest, course: Course, can_edit: bool) -> lis
         if data is not None:
             rendered.append(RenderedSection(template=section.template, data=data))
     return rendered
+
+
+@dataclass(frozen=True)
+class EditorLink:
+    label: str  # a lazy translation
+    url_name: str  # reversed with the course's id
+
+
+_editor_links: list[tuple[int, EditorLink]] = []
+
+
+def register_editor_link(*, label: str, url_name: str, order: int = 50) -> None:
+    """A link in the course editor's navigation to a higher app's page for the course."""
+    if all(link.url_name != url_name for _order, link in _editor_links):
+        _editor_links.append((order, EditorLink(label=label, url_name=url_name)))
+        _editor_links.sort(key=lambda item: item[0])
+
+
+def editor_links() -> list[EditorLink]:
+    return [link for _order, link in _editor_links]

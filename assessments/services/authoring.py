@@ -47,7 +47,14 @@ def _check_place(course: Course, module: Module | None, lesson: Lesson | None) -
         raise ValidationError({"lesson": _("The lesson must belong to the assessment's course.")})
 
 
+# Dates outside these years are typing mistakes (and 9999-12-31 plus extra time overflows).
+YEARS = range(2000, 2200)
+
+
 def _check_window(opens_at: datetime | None, closes_at: datetime | None) -> None:
+    for name, value in (("opens_at", opens_at), ("closes_at", closes_at)):
+        if value is not None and value.year not in YEARS:
+            raise ValidationError({name: _("Choose a date between the years 2000 and 2199.")})
     if opens_at and closes_at and closes_at <= opens_at:
         raise ValidationError({"closes_at": _("The assessment must close after it opens.")})
 

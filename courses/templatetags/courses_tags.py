@@ -1,4 +1,7 @@
 from django import template
+from django.urls import reverse
+
+from courses.sections import editor_links
 
 register = template.Library()
 
@@ -6,3 +9,9 @@ register = template.Library()
 @register.simple_tag
 def percent_of(part: int, whole: int) -> int:
     return round(100 * part / whole) if whole else 0
+
+
+@register.simple_tag
+def course_editor_links(course) -> list[tuple[str, str]]:
+    """(label, url) of the editor pages other apps add for this course (courses.sections)."""
+    return [(link.label, reverse(link.url_name, args=[course.pk])) for link in editor_links()]

@@ -40,9 +40,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F
     }
 
 if REDIS_URL:
-    # Keep test keys apart from a development server sharing the same Redis.
-    CACHES["default"]["KEY_PREFIX"] = "pathwise-test"  # noqa: F405
-    # Tests clear the cache between tests: a database of their own, not a server's.
+    # Keep test keys apart from a development server sharing the same Redis, and from other
+    # test runs: each test empties only its own run's keys (tests/conftest.py).
+    CACHES["default"]["KEY_PREFIX"] = f"pathwise-test-{os.getpid()}"  # noqa: F405
+    # A database of their own, not a server's.
     CACHES["default"]["LOCATION"] = _redis_database(REDIS_URL, 2)  # noqa: F405
     CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = "pathwise-test:asgi"  # noqa: F405
     # A queue per run, for the same reason: a worker of one run never takes another run's tasks.

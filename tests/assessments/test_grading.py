@@ -131,7 +131,7 @@ SHORT = {
     [
         ("Newton", "1"),
         ("  newton ", "1"),  # whitespace and case
-        ("ＮＥＷＴＯＮ", "1"),  # full-width letters
+        ("\uff2e\uff25\uff37\uff34\uff2f\uff2e", "1"),  # full-width letters
         ("New  ton", "0"),
         ("isaac", "0.5"),
         ("", "0"),
