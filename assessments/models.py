@@ -16,6 +16,11 @@ class QuestionKind(models.TextChoices):
     ORDERING = "ordering", _("Ordering")
 
 
+# Default orderings name foreign keys by their `_id` column: ordering by the relation itself
+# would join every related table (course, school…) into each query just to sort, and lock
+# those rows too in a `select_for_update()` without `of=`.
+
+
 class Question(TimeStampedModel):
     """
     A question in a school's bank. What it asks and how it is graded lives in its versions: a
@@ -48,7 +53,7 @@ class Question(TimeStampedModel):
     is_archived = models.BooleanField(_("archived"), default=False)
 
     class Meta:
-        ordering = ["course", "title", "pk"]
+        ordering = ["course_id", "title", "pk"]
         verbose_name = _("question")
         verbose_name_plural = _("questions")
         constraints = [
@@ -91,7 +96,7 @@ class QuestionVersion(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["question", "number"]
+        ordering = ["question_id", "number"]
         constraints = [
             models.UniqueConstraint(
                 fields=["question", "number"], name="assessments_questionversion_unique"
@@ -188,7 +193,7 @@ class Assessment(TimeStampedModel):
     )
 
     class Meta:
-        ordering = ["course", "opens_at", "pk"]
+        ordering = ["course_id", "opens_at", "pk"]
         verbose_name = _("assessment")
         verbose_name_plural = _("assessments")
         constraints = [
@@ -215,7 +220,7 @@ class AssessmentQuestion(models.Model):
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
-        ordering = ["assessment", "position", "pk"]
+        ordering = ["assessment_id", "position", "pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["assessment", "question"], name="assessments_assessmentquestion_unique"
@@ -245,7 +250,7 @@ class DrawRule(models.Model):
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
-        ordering = ["assessment", "position", "pk"]
+        ordering = ["assessment_id", "position", "pk"]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(difficulty_min__lte=models.F("difficulty_max")),
@@ -281,7 +286,7 @@ class Accommodation(TimeStampedModel):
     )
 
     class Meta:
-        ordering = ["assessment", "pk"]
+        ordering = ["assessment_id", "pk"]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(student__isnull=True, classroom__isnull=False)
@@ -321,7 +326,7 @@ class Attempt(TimeStampedModel):
     max_score = models.DecimalField(max_digits=8, decimal_places=2, default=0)
 
     class Meta:
-        ordering = ["assessment", "student", "number"]
+        ordering = ["assessment_id", "student_id", "number"]
         constraints = [
             models.UniqueConstraint(
                 fields=["assessment", "student", "number"], name="assessments_attempt_unique"
@@ -369,7 +374,7 @@ class Response(models.Model):
     score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
 
     class Meta:
-        ordering = ["attempt", "position"]
+        ordering = ["attempt_id", "position"]
         constraints = [
             models.UniqueConstraint(
                 fields=["attempt", "question"], name="assessments_response_unique"

@@ -5,26 +5,42 @@ an answer key before the review policy allows).
 """
 
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from assessments.grading import right_answer
 from assessments.models import (
     Accommodation,
     Assessment,
+    AssessmentQuestion,
     Attempt,
     AttemptStatus,
+    DrawRule,
     GradingMethod,
     Question,
     Response,
     ReviewPolicy,
 )
-from courses.models import Course, Enrollment, EnrollmentStatus
-from courses.selectors import course_list_editable
+from courses.models import Course, Enrollment, EnrollmentStatus, KnowledgePoint, Tag
+from courses.selectors import SubqueryCount, course_list_editable
 from lms.models import User
 
 HISTOGRAM_BINS = 10
@@ -59,7 +75,10 @@ def assessment_list_for_student(*, user: User) -> QuerySet[Assessment]:
 
 
 def assessment_list_visible(*, user: User) -> QuerySet[Assessment]:
-    """What the user may open: as a student, or as an editor of the course."""
+    """
+    What the user may open: as an enrolled student (published ones only), or as an editor of
+    the course (drafts too).
+    """
     return Assessment.objects.filter(
         Q(pk__in=assessment_list_for_student(user=user).values("pk"))
         | Q(pk__in=assessment_list_editable(user=user).values("pk"))
@@ -86,10 +105,6 @@ def attempt_list_for_student(*, user: User) -> QuerySet[Attempt]:
     if not user.is_authenticated:
         return Attempt.objects.none()
     return Attempt.objects.filter(student=user).select_related("assessment", "assessment__course")
-
-
-def attempt_list_for_assessment(*, assessment: Assessment) -> QuerySet[Attempt]:
-    return assessment.attempts.select_related("student").order_by("student__username", "number")
 
 
 def accommodation_summary(*, assessment: Assessment, user: User) -> tuple[int, int]:
@@ -240,7 +255,7 @@ def _answer_label(kind: str, spec: dict, answer: dict) -> str:
         case "multiple_choice":
             return " + ".join(_choice_text(spec, c) for c in answer["choices"]) or "∅"
         case "true_false":
-            return "true" if answer["value"] else "false"
+            return _("True") if answer["value"] else _("False")
         case "numeric":
             return f"{answer['value']} {answer.get('unit', '')}".strip()
         case "short_text":
@@ -442,10 +457,162 @@ def gradebook(*, course: Course) -> Gradebook:
     return Gradebook(assessments=assessments, rows=rows)
 
 
-def question_list_for_bank(*, user: User, course: Course | None = None) -> QuerySet[Question]:
-    questions = question_list_editable(user=user).filter(is_archived=False)
+def gradebook_max_scores(*, course: Course) -> dict[tuple[int, int], Decimal]:
+    """
+    {(student id, assessment id): the most points the student's submitted attempts at the
+    assessment could score}, the base of a gradebook cell's percent. One query.
+    """
+    return {
+        (student_id, assessment_id): points
+        for student_id, assessment_id, points in Attempt.objects.filter(
+            assessment__course=course, status=AttemptStatus.SUBMITTED
+        )
+        .order_by()
+        .values("student_id", "assessment_id")
+        .annotate(points=Max("max_score"))
+        .values_list("student_id", "assessment_id", "points")
+    }
+
+
+# --- The question bank --------------------------------------------------------------------------
+
+
+def question_list_for_bank(
+    *,
+    user: User,
+    course: Course | None = None,
+    text: str = "",
+    kind: str = "",
+    knowledge_point: KnowledgePoint | int | None = None,
+    tag: Tag | int | None = None,
+    difficulty: int | None = None,
+    include_archived: bool = False,
+) -> QuerySet[Question]:
+    """
+    The bank questions the user may change (of `course` when given) that the filters pick, with
+    what a row of a bank list shows: tags and knowledge points, each in name order. An empty
+    filter picks everything; `text` is looked for in the title and the current version's stem.
+    """
+    questions = question_list_editable(user=user)
     if course is not None:
         questions = questions.filter(course=course)
+    if not include_archived:
+        questions = questions.filter(is_archived=False)
+    if kind:
+        questions = questions.filter(kind=kind)
+    if knowledge_point:
+        questions = questions.filter(knowledge_points=knowledge_point)
+    if tag:
+        questions = questions.filter(tags=tag)
+    if difficulty:
+        questions = questions.filter(difficulty=difficulty)
+    text = text.strip()
+    if text:
+        questions = questions.filter(
+            Q(title__icontains=text) | Q(current_version__stem__icontains=text)
+        )
     return questions.prefetch_related(
-        "tags", Prefetch("knowledge_points", to_attr="knowledge_point_list")
+        Prefetch("tags", queryset=Tag.objects.order_by("name")),
+        Prefetch("knowledge_points", queryset=KnowledgePoint.objects.order_by("name")),
     ).order_by("course", "title", "pk")
+
+
+def tag_list_for_bank(*, course: Course) -> QuerySet[Tag]:
+    """The tags the course's questions carry (tags belong to the school), for the bank's filter."""
+    return Tag.objects.filter(questions__course=course).distinct().order_by("name")
+
+
+def question_is_answered(*, question: Question) -> bool:
+    """Whether an attempt has shown the question's current version (changes then make a new one)."""
+    return Response.objects.filter(version_id=question.current_version_id).exists()
+
+
+def attempt_count_to_regrade(*, question: Question) -> int:
+    """How many submitted attempts answered an older version of the question."""
+    return (
+        Response.objects.filter(question=question, attempt__status=AttemptStatus.SUBMITTED)
+        .exclude(version_id=question.current_version_id)
+        .values("attempt_id")
+        .distinct()
+        .count()
+    )
+
+
+# --- Setting assessments up ---------------------------------------------------------------------
+
+
+def assessment_list_with_counts(*, user: User, course: Course) -> QuerySet[Assessment]:
+    """
+    The course's assessments the user may change, each with its question, rule, drawn-question
+    and attempt counts, in one query.
+    """
+    by_assessment = {"assessment": OuterRef("pk")}
+    attempts = Attempt.objects.filter(**by_assessment).order_by().values("pk")
+    drawn = (
+        DrawRule.objects.filter(**by_assessment)
+        .order_by()
+        .values("assessment")
+        .annotate(total=Sum("count"))
+        .values("total")
+    )
+    return (
+        assessment_list_editable(user=user)
+        .filter(course=course)
+        .annotate(
+            question_count=SubqueryCount(
+                AssessmentQuestion.objects.filter(**by_assessment).order_by().values("pk")
+            ),
+            rule_count=SubqueryCount(
+                DrawRule.objects.filter(**by_assessment).order_by().values("pk")
+            ),
+            drawn_count=Coalesce(Subquery(drawn[:1], output_field=IntegerField()), 0),
+            submitted_count=SubqueryCount(attempts.filter(status=AttemptStatus.SUBMITTED)),
+            open_count=SubqueryCount(attempts.filter(status=AttemptStatus.IN_PROGRESS)),
+        )
+        .order_by("opens_at", "pk")
+    )
+
+
+def assessment_item_list(*, assessment: Assessment) -> QuerySet[AssessmentQuestion]:
+    """The assessment's fixed list, in order, with each question and its current version."""
+    return assessment.items.select_related("question__current_version").order_by("position", "pk")
+
+
+def assessment_question_ids(*, assessment: Assessment) -> set[int]:
+    """The ids of the questions in the assessment's fixed list."""
+    return set(assessment.items.values_list("question_id", flat=True))
+
+
+def draw_rule_list(*, assessment: Assessment) -> list[DrawRule]:
+    return list(assessment.draw_rules.select_related("knowledge_point").order_by("position", "pk"))
+
+
+def draw_rule_available_counts(*, assessment: Assessment, rules: Sequence[DrawRule]) -> list[int]:
+    """How many of the bank's questions each rule can draw from, in two queries."""
+    questions = dict(
+        Question.objects.filter(course=assessment.course_id, is_archived=False).values_list(
+            "pk", "difficulty"
+        )
+    )
+    points: dict[int, set[int]] = {}
+    for question_id, point_id in Question.knowledge_points.through.objects.filter(
+        question_id__in=questions
+    ).values_list("question_id", "knowledgepoint_id"):
+        points.setdefault(point_id, set()).add(question_id)
+    counts = []
+    for rule in rules:
+        pool = (
+            questions
+            if rule.knowledge_point_id is None
+            else points.get(rule.knowledge_point_id, ())
+        )
+        counts.append(
+            sum(1 for pk in pool if rule.difficulty_min <= questions[pk] <= rule.difficulty_max)
+        )
+    return counts
+
+
+def accommodation_list(*, assessment: Assessment) -> QuerySet[Accommodation]:
+    return assessment.accommodations.select_related("student", "classroom").order_by(
+        "classroom__name", "student__username", "pk"
+    )

@@ -1,9 +1,13 @@
 """Writes for schools, people and classrooms, and the on-commit event broadcast."""
 
+import asyncio
+import os
+import threading
 from collections.abc import Iterable
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels import DEFAULT_CHANNEL_LAYER
+from channels.layers import channel_layers, get_channel_layer
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -111,6 +115,46 @@ def user_group_name(user_id: int) -> str:
     return f"user.{user_id}"
 
 
+class _SendLoop:
+    """
+    One event loop per process, in its own thread, for channel-layer sends made by synchronous
+    code (views, services, Celery tasks). `async_to_sync` would start a loop, and channels_redis
+    a Redis connection, for every send (measured at 4-9 ms each by `bench/exam_rush.py`); this
+    loop keeps its connections, in a layer instance of its own (closing the shared layer's
+    pools, as tests do, never touches them). A process forked after first use starts afresh.
+    """
+
+    SEND_TIMEOUT_SECONDS = 5
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._layer = None
+        self._pid: int | None = None
+
+    def _started(self):
+        with self._lock:
+            if self._loop is None or self._pid != os.getpid():
+                loop = asyncio.new_event_loop()
+                threading.Thread(target=loop.run_forever, name="channel-send", daemon=True).start()
+                self._layer = channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)
+                self._loop, self._pid = loop, os.getpid()
+            return self._loop, self._layer
+
+    def group_send(self, group: str, message: dict) -> None:
+        if not hasattr(get_channel_layer(), "close_pools"):
+            # The in-memory layer (embedded mode) keeps asyncio queues that belong to the
+            # server's loop and must be the one shared instance.
+            async_to_sync(get_channel_layer().group_send)(group, message)
+            return
+        loop, layer = self._started()
+        future = asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop)
+        future.result(timeout=self.SEND_TIMEOUT_SECONDS)
+
+
+_send_loop = _SendLoop()
+
+
 def event_send_on_commit(*, group: str, event: str, payload: dict) -> None:
     """
     Broadcast `event` to a channel group once the current transaction commits, so that no
@@ -119,9 +163,7 @@ def event_send_on_commit(*, group: str, event: str, payload: dict) -> None:
     """
 
     def send():
-        async_to_sync(get_channel_layer().group_send)(
-            group, {"type": "broadcast", "event": event, "payload": payload}
-        )
+        _send_loop.group_send(group, {"type": "broadcast", "event": event, "payload": payload})
 
     transaction.on_commit(send, robust=True)
 

@@ -96,8 +96,10 @@ def assessment_update(*, assessment: Assessment, **settings) -> Assessment:
     return assessment
 
 
+@transaction.atomic
 def assessment_publish(*, assessment: Assessment, published: bool) -> Assessment:
-    if published and not _has_questions(assessment):
+    """Publish or unpublish; publishing needs questions (held against a concurrent removal)."""
+    if published and not _has_questions(_locked(assessment)):
         raise ValidationError(_("Add questions before publishing the assessment."))
     assessment.is_published = published
     assessment.save(update_fields=["is_published", "updated_at"])
@@ -110,9 +112,25 @@ def _has_questions(assessment: Assessment) -> bool:
     return assessment.draw_rules.exists()
 
 
-@transaction.atomic
-def assessment_set_questions(*, assessment: Assessment, questions: Sequence[Question]) -> None:
-    """Replace the fixed list, in the order given. Attempts already started keep theirs."""
+def _locked(assessment: Assessment) -> Assessment:
+    """
+    The assessment's row, held until the transaction ends (call inside `transaction.atomic`), so
+    changes to its questions or rules (and publishing) by two editors at once apply one after
+    the other.
+    """
+    locked = Assessment.objects.select_for_update().filter(pk=assessment.pk).first()
+    if locked is None:
+        raise ValidationError(_("This assessment has just been deleted."))
+    return locked
+
+
+def _fixed_list(assessment: Assessment) -> list[Question]:
+    items = assessment.items.select_related("question").order_by("position", "pk")
+    return [item.question for item in items]
+
+
+def _questions_replace(assessment: Assessment, questions: Sequence[Question]) -> None:
+    """Replace the fixed list (call while holding the assessment's row lock)."""
     if len(questions) > MAX_QUESTIONS:
         raise ValidationError(
             _("An assessment holds at most %(n)d questions.") % {"n": MAX_QUESTIONS}
@@ -134,6 +152,48 @@ def assessment_set_questions(*, assessment: Assessment, questions: Sequence[Ques
     )
 
 
+@transaction.atomic
+def assessment_set_questions(*, assessment: Assessment, questions: Sequence[Question]) -> None:
+    """Replace the fixed list, in the order given. Attempts already started keep theirs."""
+    _questions_replace(_locked(assessment), questions)
+
+
+def _not_listed() -> ValidationError:
+    return ValidationError(_("This question is not in the assessment's list."))
+
+
+@transaction.atomic
+def assessment_question_add(*, assessment: Assessment, question: Question) -> None:
+    """Put the question at the end of the fixed list."""
+    assessment = _locked(assessment)
+    _questions_replace(assessment, [*_fixed_list(assessment), question])
+
+
+@transaction.atomic
+def assessment_question_remove(*, assessment: Assessment, question_id: int) -> None:
+    assessment = _locked(assessment)
+    questions = _fixed_list(assessment)
+    kept = [q for q in questions if q.pk != question_id]
+    if len(kept) == len(questions):
+        raise _not_listed()
+    _questions_replace(assessment, kept)
+
+
+@transaction.atomic
+def assessment_question_move(*, assessment: Assessment, question_id: int, offset: int) -> None:
+    """Move the question `offset` places in the fixed list (-1: up one); the ends stay put."""
+    assessment = _locked(assessment)
+    questions = _fixed_list(assessment)
+    ids = [q.pk for q in questions]
+    if question_id not in ids:
+        raise _not_listed()
+    here = ids.index(question_id)
+    there = here + offset
+    if 0 <= there < len(questions):
+        questions[here], questions[there] = questions[there], questions[here]
+    _questions_replace(assessment, questions)
+
+
 @dataclass(frozen=True)
 class DrawRuleSpec:
     count: int
@@ -142,9 +202,11 @@ class DrawRuleSpec:
     difficulty_max: int = 5
 
 
-@transaction.atomic
-def assessment_set_draw_rules(*, assessment: Assessment, rules: Sequence[DrawRuleSpec]) -> None:
-    """Replace the random-draw rules; refused when the bank cannot satisfy them."""
+def _rules_replace(assessment: Assessment, rules: Sequence[DrawRuleSpec]) -> None:
+    """
+    Replace the random-draw rules (call while holding the assessment's row lock); refused when
+    the bank cannot satisfy them.
+    """
     if sum(rule.count for rule in rules) > MAX_QUESTIONS:
         raise ValidationError(
             _("An assessment holds at most %(n)d questions.") % {"n": MAX_QUESTIONS}
@@ -173,14 +235,52 @@ def assessment_set_draw_rules(*, assessment: Assessment, rules: Sequence[DrawRul
         )
         if point is not None:
             available = available.filter(knowledge_points=point)
-        if available.count() < draw.count:
+        found = available.count()
+        if found < draw.count:
             raise ValidationError(
                 _("Rule %(n)d asks for %(count)d questions but the bank has only %(found)d.")
-                % {"n": position + 1, "count": draw.count, "found": available.count()}
+                % {"n": position + 1, "count": draw.count, "found": found}
             )
         made.append(draw)
     assessment.draw_rules.all().delete()
     DrawRule.objects.bulk_create(made)
+
+
+def _current_rules(assessment: Assessment) -> list[DrawRuleSpec]:
+    return [
+        DrawRuleSpec(
+            count=rule.count,
+            knowledge_point=rule.knowledge_point,
+            difficulty_min=rule.difficulty_min,
+            difficulty_max=rule.difficulty_max,
+        )
+        for rule in assessment.draw_rules.select_related("knowledge_point").order_by(
+            "position", "pk"
+        )
+    ]
+
+
+@transaction.atomic
+def assessment_set_draw_rules(*, assessment: Assessment, rules: Sequence[DrawRuleSpec]) -> None:
+    """Replace the random-draw rules; refused when the bank cannot satisfy them."""
+    _rules_replace(_locked(assessment), rules)
+
+
+@transaction.atomic
+def assessment_draw_rule_add(*, assessment: Assessment, rule: DrawRuleSpec) -> None:
+    """Add a rule after the others; refused when the bank cannot satisfy them all."""
+    assessment = _locked(assessment)
+    _rules_replace(assessment, [*_current_rules(assessment), rule])
+
+
+@transaction.atomic
+def assessment_draw_rule_remove(*, assessment: Assessment, position: int) -> None:
+    """Remove the rule at `position` (1 for the first)."""
+    assessment = _locked(assessment)
+    rules = _current_rules(assessment)
+    if not 1 <= position <= len(rules):
+        raise ValidationError(_("There is no such draw rule."))
+    _rules_replace(assessment, rules[: position - 1] + rules[position:])
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from assessments.formats import ParsedQuestion
 from assessments.models import Question, QuestionVersion, Response
+from assessments.selectors import question_is_answered
 from assessments.spec import spec_clean
 from courses.content import render_markdown
 from courses.models import Course, KnowledgePoint, Tag
@@ -152,7 +153,7 @@ def question_update(
     stem, explanation = _texts(stem, explanation)
     spec = spec_clean(question.kind, spec)
     current = question.current_version
-    if Response.objects.filter(version=current).exists():
+    if question_is_answered(question=question):
         question.current_version = _version_new(
             question, stem=stem, spec=spec, explanation=explanation, points=Decimal(points)
         )

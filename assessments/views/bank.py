@@ -1,13 +1,11 @@
 """The question bank pages of a course: list, edit, import and export."""
 
 import random
-import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,25 +15,29 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessments import spec as specs
+from assessments.exports import questions_gift_response
 from assessments.formats import ParseResult
-from assessments.formats.aiken import aiken_parse
-from assessments.formats.gift import gift_export, gift_parse
+from assessments.formats.parsers import questions_parse
 from assessments.forms import KIND_PARTS, ImportForm, QuestionEditor, credits_kept
-from assessments.models import AttemptStatus, Question, QuestionKind, Response
-from assessments.selectors import question_list_editable, question_list_for_bank
+from assessments.models import Question, QuestionKind
+from assessments.selectors import (
+    attempt_count_to_regrade,
+    question_is_answered,
+    question_list_editable,
+    question_list_for_bank,
+    tag_list_for_bank,
+)
 from assessments.services.attempts import question_regrade
 from assessments.services.questions import (
     question_archive,
-    question_as_parsed,
     question_create,
     question_delete,
     question_import,
     question_update,
 )
-from courses.models import Course, KnowledgePoint, Tag
+from courses.models import Course
 from courses.selectors import course_list_editable
 from lms.http import posted_id
-from lms.models import User
 
 PAGE_SIZE = 50
 MAX_QUERY = 100
@@ -66,59 +68,6 @@ def _question(request: HttpRequest, course: Course, question_id: int) -> Questio
     )
 
 
-def _bank_questions(
-    *,
-    user: User,
-    course: Course,
-    query: str,
-    kind: str,
-    knowledge_point: int,
-    tag: int,
-    difficulty: int,
-    archived: bool,
-) -> QuerySet[Question]:
-    """The course's questions the filters pick, with what a row of the list shows."""
-    questions = question_list_editable(user=user).filter(course=course)
-    if not archived:
-        questions = questions.filter(is_archived=False)
-    if kind:
-        questions = questions.filter(kind=kind)
-    if knowledge_point:
-        questions = questions.filter(knowledge_points=knowledge_point)
-    if tag:
-        questions = questions.filter(tags=tag)
-    if difficulty:
-        questions = questions.filter(difficulty=difficulty)
-    if query:
-        questions = questions.filter(
-            Q(title__icontains=query) | Q(current_version__stem__icontains=query)
-        )
-    return questions.prefetch_related(
-        Prefetch("tags", queryset=Tag.objects.order_by("name")),
-        Prefetch("knowledge_points", queryset=KnowledgePoint.objects.order_by("name")),
-    ).order_by("title", "pk")
-
-
-def _bank_tags(course: Course) -> QuerySet[Tag]:
-    return Tag.objects.filter(questions__course=course).distinct().order_by("name")
-
-
-def _answered(question: Question) -> bool:
-    """Whether an attempt has shown the current version (saving then makes a new version)."""
-    return Response.objects.filter(version_id=question.current_version_id).exists()
-
-
-def _attempts_to_regrade(question: Question) -> int:
-    """Submitted attempts that answered an older version of the question."""
-    return (
-        Response.objects.filter(question=question, attempt__status=AttemptStatus.SUBMITTED)
-        .exclude(version_id=question.current_version_id)
-        .values("attempt_id")
-        .distinct()
-        .count()
-    )
-
-
 # --- List -------------------------------------------------------------------------------------
 
 
@@ -140,7 +89,16 @@ def _filters(request: HttpRequest) -> dict:
 def bank_list(request: HttpRequest, course_id: int) -> HttpResponse:
     course = _editable_course(request, course_id)
     filters = _filters(request)
-    questions = _bank_questions(user=request.user, course=course, **filters)
+    questions = question_list_for_bank(
+        user=request.user,
+        course=course,
+        text=filters["query"],
+        kind=filters["kind"],
+        knowledge_point=filters["knowledge_point"],
+        tag=filters["tag"],
+        difficulty=filters["difficulty"],
+        include_archived=filters["archived"],
+    )
     page = Paginator(questions, PAGE_SIZE).get_page(request.GET.get("page"))
     partial = request.htmx and not request.htmx.history_restore_request
     template = "assessments/_bank_results.html" if partial else "assessments/bank_list.html"
@@ -153,7 +111,7 @@ def bank_list(request: HttpRequest, course_id: int) -> HttpResponse:
             "filters": filters,
             "kinds": QuestionKind.choices,
             "knowledge_points": course.knowledge_points.order_by("name"),
-            "tags": _bank_tags(course),
+            "tags": tag_list_for_bank(course=course),
             "difficulties": range(1, 6),
         },
     )
@@ -197,8 +155,8 @@ def _editor_page(
     }
     if question is not None:
         context.update(
-            answered=_answered(question),
-            to_regrade=_attempts_to_regrade(question),
+            answered=question_is_answered(question=question),
+            to_regrade=attempt_count_to_regrade(question=question),
             credits_kept=credits_kept(question.kind, question.current_version.spec),
         )
     return render(request, "assessments/bank_form.html", context, status=400 if refused else 200)
@@ -265,7 +223,7 @@ def bank_edit(request: HttpRequest, course_id: int, question_id: int) -> HttpRes
                 _("Question saved (version %(number)d).")
                 % {"number": question.current_version.number},
             )
-            if _attempts_to_regrade(question):
+            if attempt_count_to_regrade(question=question):
                 return redirect(
                     "assessments:bank_edit", course_id=course.pk, question_id=question.pk
                 )
@@ -423,7 +381,7 @@ def bank_regrade(request: HttpRequest, course_id: int, question_id: int) -> Http
             % {"count": len(attempts), "number": question.current_version.number},
         )
         return redirect(edit_url)
-    count = _attempts_to_regrade(question)
+    count = attempt_count_to_regrade(question=question)
     return _confirm(
         request,
         course,
@@ -444,10 +402,6 @@ def bank_regrade(request: HttpRequest, course_id: int, question_id: int) -> Http
 
 
 # --- Import and export ------------------------------------------------------------------------
-
-
-def _parse(format_name: str, text: str) -> ParseResult:
-    return gift_parse(text) if format_name == "gift" else aiken_parse(text)
 
 
 def _parsed_rows(report: ParseResult) -> list[dict]:
@@ -473,7 +427,7 @@ def bank_import(request: HttpRequest, course_id: int) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
-            report = _parse(data["format"], data["source"])
+            report = questions_parse(format_name=data["format"], text=data["source"])
             if request.POST.get("action") == "import":
                 if report.problems or not report.questions:
                     form.add_error(None, _("Nothing was imported: the questions have problems."))
@@ -520,11 +474,6 @@ def bank_import(request: HttpRequest, course_id: int) -> HttpResponse:
 def bank_export(request: HttpRequest, course_id: int) -> HttpResponse:
     """The course's questions (archived ones left out) as a GIFT file."""
     course = _editable_course(request, course_id)
-    questions = question_list_for_bank(user=request.user, course=course)
-    response = HttpResponse(
-        gift_export(question_as_parsed(question=question) for question in questions),
-        content_type="text/plain; charset=utf-8",
+    return questions_gift_response(
+        course=course, questions=question_list_for_bank(user=request.user, course=course)
     )
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", course.code).strip("-.") or "course"
-    response["Content-Disposition"] = f'attachment; filename="{name}-questions.gift.txt"'
-    return response

@@ -1,17 +1,11 @@
 """Setting assessments up, and what teachers see after: item analysis and the gradebook."""
 
-import csv
-import re
-from collections.abc import Callable, Sequence
-from decimal import Decimal
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
-from django.db.models import IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,24 +14,24 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from assessments.exports import gradebook_csv_response
 from assessments.manage_forms import (
     AccommodationForm,
     AssessmentSettingsForm,
     BankFilterForm,
     DrawRuleForm,
 )
-from assessments.models import (
-    Assessment,
-    AssessmentQuestion,
-    Attempt,
-    AttemptStatus,
-    DrawRule,
-    Question,
-    Selection,
-)
+from assessments.models import Assessment, Selection
 from assessments.selectors import (
+    accommodation_list,
+    assessment_item_list,
     assessment_list_editable,
+    assessment_list_with_counts,
+    assessment_question_ids,
+    draw_rule_available_counts,
+    draw_rule_list,
     gradebook,
+    gradebook_max_scores,
     item_analysis,
     question_list_editable,
     question_list_for_bank,
@@ -47,13 +41,16 @@ from assessments.services.authoring import (
     DrawRuleSpec,
     accommodation_set,
     assessment_create,
+    assessment_draw_rule_add,
+    assessment_draw_rule_remove,
     assessment_publish,
-    assessment_set_draw_rules,
-    assessment_set_questions,
+    assessment_question_add,
+    assessment_question_move,
+    assessment_question_remove,
     assessment_update,
 )
 from courses.models import Course
-from courses.selectors import SubqueryCount, course_list_editable
+from courses.selectors import course_list_editable
 from lms.http import posted_id
 
 BANK_PAGE_SIZE = 25
@@ -61,8 +58,6 @@ BANK_PAGE_SIZE = 25
 VERY_HARD_BELOW = 20
 VERY_EASY_ABOVE = 90
 WEAK_DISCRIMINATION_BELOW = 20
-# A spreadsheet program runs a cell starting with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 # --- Lookups ------------------------------------------------------------------------------------
@@ -98,28 +93,6 @@ def _questions_url(assessment: Assessment, query: str = "") -> str:
 # --- The course's assessments -------------------------------------------------------------------
 
 
-def _assessment_rows(course: Course) -> QuerySet[Assessment]:
-    """The course's assessments with their question, rule and attempt counts, in one query."""
-    by_assessment = {"assessment": OuterRef("pk")}
-    attempts = Attempt.objects.filter(**by_assessment).order_by().values("pk")
-    drawn = (
-        DrawRule.objects.filter(**by_assessment)
-        .order_by()
-        .values("assessment")
-        .annotate(total=Sum("count"))
-        .values("total")
-    )
-    return course.assessments.annotate(
-        question_count=SubqueryCount(
-            AssessmentQuestion.objects.filter(**by_assessment).order_by().values("pk")
-        ),
-        rule_count=SubqueryCount(DrawRule.objects.filter(**by_assessment).order_by().values("pk")),
-        drawn_count=Coalesce(Subquery(drawn[:1], output_field=IntegerField()), 0),
-        submitted_count=SubqueryCount(attempts.filter(status=AttemptStatus.SUBMITTED)),
-        open_count=SubqueryCount(attempts.filter(status=AttemptStatus.IN_PROGRESS)),
-    ).order_by("opens_at", "pk")
-
-
 @login_required
 @require_GET
 def assessment_list(request: HttpRequest, course_id: int) -> HttpResponse:
@@ -127,7 +100,10 @@ def assessment_list(request: HttpRequest, course_id: int) -> HttpResponse:
     return render(
         request,
         "assessments/manage_list.html",
-        {"course": course, "assessments": _assessment_rows(course)},
+        {
+            "course": course,
+            "assessments": assessment_list_with_counts(user=request.user, course=course),
+        },
     )
 
 
@@ -197,54 +173,21 @@ def _bank_context(request: HttpRequest, assessment: Assessment) -> dict:
     """The course bank, filtered as asked, a page at a time; questions already listed marked."""
     form = BankFilterForm(request.GET or None, course=assessment.course)
     filters = form.filters()
-    questions = question_list_for_bank(user=request.user, course=assessment.course)
-    if filters.get("knowledge_point"):
-        questions = questions.filter(knowledge_points=filters["knowledge_point"])
-    if filters.get("kind"):
-        questions = questions.filter(kind=filters["kind"])
-    if filters.get("difficulty"):
-        questions = questions.filter(difficulty=filters["difficulty"])
-    if filters.get("q"):
-        text = filters["q"].strip()
-        questions = questions.filter(
-            Q(title__icontains=text) | Q(current_version__stem__icontains=text)
-        )
+    questions = question_list_for_bank(
+        user=request.user,
+        course=assessment.course,
+        text=filters.get("q") or "",
+        kind=filters.get("kind") or "",
+        knowledge_point=filters.get("knowledge_point"),
+        difficulty=filters.get("difficulty"),
+    )
     return {
         "assessment": assessment,
         "bank_form": form,
         "bank_page": Paginator(questions, BANK_PAGE_SIZE).get_page(request.GET.get("page")),
-        "chosen": set(assessment.items.values_list("question_id", flat=True)),
+        "chosen": assessment_question_ids(assessment=assessment),
         "bank_query": request.GET.urlencode(),
     }
-
-
-def _available_counts(assessment: Assessment, rules: Sequence[DrawRule]) -> list[int]:
-    """How many of the bank's questions each rule can draw from, in two queries."""
-    questions = dict(
-        Question.objects.filter(course=assessment.course_id, is_archived=False).values_list(
-            "pk", "difficulty"
-        )
-    )
-    points: dict[int, set[int]] = {}
-    for question_id, point_id in Question.knowledge_points.through.objects.filter(
-        question_id__in=questions
-    ).values_list("question_id", "knowledgepoint_id"):
-        points.setdefault(point_id, set()).add(question_id)
-    counts = []
-    for rule in rules:
-        pool = (
-            questions
-            if rule.knowledge_point_id is None
-            else points.get(rule.knowledge_point_id, ())
-        )
-        counts.append(
-            sum(
-                1
-                for pk in pool
-                if pk in questions and rule.difficulty_min <= questions[pk] <= rule.difficulty_max
-            )
-        )
-    return counts
 
 
 def _questions_page(
@@ -257,13 +200,12 @@ def _questions_page(
 ) -> HttpResponse:
     context = {"course": assessment.course, "assessment": assessment, "error": error}
     if assessment.selection == Selection.FIXED:
-        context["items"] = assessment.items.select_related("question__current_version").order_by(
-            "position", "pk"
-        )
+        context["items"] = assessment_item_list(assessment=assessment)
         context.update(_bank_context(request, assessment))
     else:
-        rules = list(assessment.draw_rules.select_related("knowledge_point"))
-        context["rules"] = list(zip(rules, _available_counts(assessment, rules), strict=True))
+        rules = draw_rule_list(assessment=assessment)
+        counts = draw_rule_available_counts(assessment=assessment, rules=rules)
+        context["rules"] = list(zip(rules, counts, strict=True))
         context["rule_form"] = rule_form or DrawRuleForm(course=assessment.course)
     return render(request, "assessments/manage_questions.html", context, status=status)
 
@@ -277,21 +219,10 @@ def assessment_questions(request: HttpRequest, assessment_id: int) -> HttpRespon
     return _questions_page(request, assessment)
 
 
-def _locked(assessment: Assessment) -> None:
-    """
-    Hold the assessment's row until the transaction ends, so two editors changing its list at
-    once apply their changes one after the other (call inside `transaction.atomic`).
-    """
-    Assessment.objects.select_for_update().filter(pk=assessment.pk).exists()
-
-
 def _change_fixed_list(
-    request: HttpRequest,
-    assessment: Assessment,
-    change: Callable[[list[Question]], list[Question]],
-    done: str,
+    request: HttpRequest, assessment: Assessment, change: Callable[[], object], done: str
 ) -> HttpResponse:
-    """Replace the fixed list by `change(current list)`; `change` raises to refuse."""
+    """Run `change` (a service changing the fixed list); a refusal shows on the page."""
     if assessment.selection != Selection.FIXED:
         return _questions_page(
             request,
@@ -300,19 +231,11 @@ def _change_fixed_list(
             status=400,
         )
     try:
-        with transaction.atomic():
-            _locked(assessment)
-            items = assessment.items.select_related("question").order_by("position", "pk")
-            questions = change([item.question for item in items])
-            assessment_set_questions(assessment=assessment, questions=questions)
+        change()
     except ValidationError as error:
         return _questions_page(request, assessment, error=" ".join(error.messages), status=400)
     messages.success(request, done)
     return redirect(_questions_url(assessment, request.GET.urlencode()))
-
-
-def _not_listed() -> ValidationError:
-    return ValidationError(_("This question is not in the assessment's list."))
 
 
 @login_required
@@ -325,10 +248,10 @@ def question_add(request: HttpRequest, assessment_id: int) -> HttpResponse:
         .first()
     )
 
-    def add(questions: list[Question]) -> list[Question]:
+    def add() -> None:
         if question is None:
             raise ValidationError(_("There is no such question in the bank."))
-        return [*questions, question]
+        assessment_question_add(assessment=assessment, question=question)
 
     return _change_fixed_list(request, assessment, add, _("Question added."))
 
@@ -338,14 +261,12 @@ def question_add(request: HttpRequest, assessment_id: int) -> HttpResponse:
 def question_remove(request: HttpRequest, assessment_id: int) -> HttpResponse:
     assessment = _editable_assessment(request, assessment_id)
     question_id = posted_id(request.POST.get("question"))
-
-    def remove(questions: list[Question]) -> list[Question]:
-        kept = [q for q in questions if q.pk != question_id]
-        if len(kept) == len(questions):
-            raise _not_listed()
-        return kept
-
-    return _change_fixed_list(request, assessment, remove, _("Question removed."))
+    return _change_fixed_list(
+        request,
+        assessment,
+        lambda: assessment_question_remove(assessment=assessment, question_id=question_id),
+        _("Question removed."),
+    )
 
 
 @login_required
@@ -354,28 +275,24 @@ def question_move(request: HttpRequest, assessment_id: int) -> HttpResponse:
     assessment = _editable_assessment(request, assessment_id)
     question_id = posted_id(request.POST.get("question"))
     offset = -1 if request.POST.get("direction") == "up" else 1
-
-    def move(questions: list[Question]) -> list[Question]:
-        ids = [q.pk for q in questions]
-        if question_id not in ids:
-            raise _not_listed()
-        here = ids.index(question_id)
-        there = here + offset
-        if 0 <= there < len(questions):
-            questions[here], questions[there] = questions[there], questions[here]
-        return questions
-
-    return _change_fixed_list(request, assessment, move, _("Question moved."))
+    return _change_fixed_list(
+        request,
+        assessment,
+        lambda: assessment_question_move(
+            assessment=assessment, question_id=question_id, offset=offset
+        ),
+        _("Question moved."),
+    )
 
 
 def _change_rules(
     request: HttpRequest,
     assessment: Assessment,
-    change: Callable[[list[DrawRuleSpec]], list[DrawRuleSpec]],
+    change: Callable[[], object],
     form: DrawRuleForm | None,
     done: str,
 ) -> HttpResponse:
-    """Replace the draw rules by `change(current rules)`; a refusal shows on `form` or the page."""
+    """Run `change` (a service changing the draw rules); a refusal shows on `form` or the page."""
     if assessment.selection != Selection.RANDOM:
         return _questions_page(
             request,
@@ -384,18 +301,7 @@ def _change_rules(
             status=400,
         )
     try:
-        with transaction.atomic():
-            _locked(assessment)
-            current = [
-                DrawRuleSpec(
-                    count=rule.count,
-                    knowledge_point=rule.knowledge_point,
-                    difficulty_min=rule.difficulty_min,
-                    difficulty_max=rule.difficulty_max,
-                )
-                for rule in assessment.draw_rules.select_related("knowledge_point")
-            ]
-            assessment_set_draw_rules(assessment=assessment, rules=change(current))
+        change()
     except ValidationError as error:
         if form is None:
             return _questions_page(request, assessment, error=" ".join(error.messages), status=400)
@@ -414,7 +320,11 @@ def rule_add(request: HttpRequest, assessment_id: int) -> HttpResponse:
         return _questions_page(request, assessment, rule_form=form, status=400)
     rule = DrawRuleSpec(**form.cleaned_data)
     return _change_rules(
-        request, assessment, lambda rules: [*rules, rule], form, _("Draw rule added.")
+        request,
+        assessment,
+        lambda: assessment_draw_rule_add(assessment=assessment, rule=rule),
+        form,
+        _("Draw rule added."),
     )
 
 
@@ -423,13 +333,13 @@ def rule_add(request: HttpRequest, assessment_id: int) -> HttpResponse:
 def rule_remove(request: HttpRequest, assessment_id: int) -> HttpResponse:
     assessment = _editable_assessment(request, assessment_id)
     position = posted_id(request.POST.get("rule"))  # 1 for the first rule
-
-    def remove(rules: list[DrawRuleSpec]) -> list[DrawRuleSpec]:
-        if not 1 <= position <= len(rules):
-            raise ValidationError(_("There is no such draw rule."))
-        return rules[: position - 1] + rules[position:]
-
-    return _change_rules(request, assessment, remove, None, _("Draw rule removed."))
+    return _change_rules(
+        request,
+        assessment,
+        lambda: assessment_draw_rule_remove(assessment=assessment, position=position),
+        None,
+        _("Draw rule removed."),
+    )
 
 
 @login_required
@@ -452,16 +362,13 @@ def assessment_publish_view(request: HttpRequest, assessment_id: int) -> HttpRes
 
 
 def _accommodations_page(request, assessment, form) -> HttpResponse:
-    accommodations = assessment.accommodations.select_related("student", "classroom").order_by(
-        "classroom__name", "student__username", "pk"
-    )
     return render(
         request,
         "assessments/manage_accommodations.html",
         {
             "course": assessment.course,
             "assessment": assessment,
-            "accommodations": accommodations,
+            "accommodations": accommodation_list(assessment=assessment),
             "form": form,
         },
         status=400 if form.errors else 200,
@@ -546,16 +453,7 @@ def _gradebook_table(course: Course) -> dict:
     attempts could score; and each assessment's class average percent. Four queries.
     """
     book = gradebook(course=course)
-    most = {
-        (student_id, assessment_id): points
-        for student_id, assessment_id, points in Attempt.objects.filter(
-            assessment__course=course, status=AttemptStatus.SUBMITTED
-        )
-        .order_by()
-        .values("student_id", "assessment_id")
-        .annotate(points=Max("max_score"))
-        .values_list("student_id", "assessment_id", "points")
-    }
+    most = gradebook_max_scores(course=course)
     rows = []
     for row in book.rows:
         cells = []
@@ -581,32 +479,8 @@ def gradebook_page(request: HttpRequest, course_id: int) -> HttpResponse:
     )
 
 
-def _csv_cell(value) -> str:
-    """A cell a spreadsheet program shows as text, never runs as a formula (OWASP)."""
-    if value is None:
-        return ""
-    if isinstance(value, Decimal | int):
-        return str(value)
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 @login_required
 @require_GET
 def gradebook_csv(request: HttpRequest, course_id: int) -> HttpResponse:
     course = _editable_course(request, course_id)
-    book = gradebook(course=course)
-    safe_code = re.sub(r"[^A-Za-z0-9._-]+", "_", course.code) or "course"
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{safe_code}-gradebook.csv"'
-    response.write("\ufeff")  # a BOM, so spreadsheet programs read Chinese names right
-    writer = csv.writer(response)
-    writer.writerow(
-        _csv_cell(title) for title in ["username", "name", *(a.title for a in book.assessments)]
-    )
-    for row in book.rows:
-        student = row["student"]
-        writer.writerow(
-            _csv_cell(value) for value in [student.username, student.name, *row["grades"]]
-        )
-    return response
+    return gradebook_csv_response(course=course, book=gradebook(course=course))

@@ -131,4 +131,4 @@ def test_the_teachers_results_page_updates_when_a_student_submits(
     expect(row).to_contain_text(re.compile(r"0\.00 / 6\.00"))
     tf_row = teacher.locator(".question-rows tr", has_text="Q true_false")
     expect(tf_row.locator("td").nth(2)).to_have_text("0%")
-    expect(tf_row).to_contain_text("false (1)")
+    expect(tf_row).to_contain_text("False (1)")
