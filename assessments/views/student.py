@@ -27,9 +27,9 @@ from lms.exceptions import ApplicationError
 
 def course_section(request: HttpRequest, course, can_edit: bool) -> dict | None:
     """The course page's "Tests and quizzes" section (registered in apps.py)."""
-    assessments = list(assessment_list_for_course(course=course, user=request.user))
-    if not can_edit:
-        assessments = [a for a in assessments if a.is_published]
+    assessments = list(
+        assessment_list_for_course(course=course, user=request.user, can_edit=can_edit)
+    )
     if not assessments and not can_edit:
         return None
     return {"assessments": assessments, "can_edit": can_edit, "course": course}
