@@ -41,7 +41,6 @@ import math
 import os
 import platform
 import resource
-import secrets
 import statistics
 import subprocess
 import sys
@@ -60,13 +59,13 @@ from bench.pages import (
     HOST,
     ROOT,
     BenchError,
-    _admin_execute,
+    _bench_database,
+    _bench_environment,
     _free_port,
     _machine_cpu,
     _run,
     _server_cpu_seconds,
     _wait_until_up,
-    _with_database,
 )
 
 BENCH_DATABASE = "pathwise_bench_exam"
@@ -601,30 +600,6 @@ def _require_services() -> tuple[str, str]:
     return database_url, redis_url
 
 
-@contextmanager
-def _bench_database(database_url: str):
-    drop = f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)'
-    _admin_execute(database_url, drop, f'CREATE DATABASE "{BENCH_DATABASE}"')
-    try:
-        yield _with_database(database_url, BENCH_DATABASE)
-    finally:
-        _admin_execute(database_url, drop)
-
-
-def _environment(bench_database_url: str, redis_url: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bench._settings",
-        "DATABASE_URL": bench_database_url,
-        "REDIS_URL": redis_url,
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "DEBUG": "false",
-        "CACHE_KEY_PREFIX": "pathwise-bench-exam",
-        "CHANNEL_LAYER_PREFIX": "pathwise-bench-exam:asgi",
-        "PYTHONUNBUFFERED": "1",
-    }
-
-
 def _seed(env: dict[str, str], students: int) -> dict:
     _run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], env, "migrate")
     out = _run(
@@ -793,8 +768,8 @@ def run(argv: list[str] | None = None) -> dict:
     load_before = Path("/proc/loadavg").read_text().split()[:3]
     with tempfile.TemporaryDirectory(prefix="bench-exam-") as tmp:
         log_path = Path(tmp) / "uvicorn.log"
-        with _bench_database(database_url) as bench_database_url:
-            env = _environment(bench_database_url, redis_url)
+        with _bench_database(database_url, BENCH_DATABASE) as bench_database_url:
+            env = _bench_environment(bench_database_url, redis_url, "pathwise-bench-exam")
             seeded = _seed(env, students + WARMUP_STUDENTS)
             seed_seconds = time.perf_counter() - started
             everyone = [

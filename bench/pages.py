@@ -122,17 +122,19 @@ def _admin_execute(database_url: str, *statements: str) -> None:
 
 
 @contextmanager
-def _bench_database(database_url: str):
+def _bench_database(database_url: str, name: str = BENCH_DATABASE):
     """A fresh, empty database beside the developer's; dropped afterwards."""
-    drop = f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)'
-    _admin_execute(database_url, drop, f'CREATE DATABASE "{BENCH_DATABASE}"')
+    drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+    _admin_execute(database_url, drop, f'CREATE DATABASE "{name}"')
     try:
-        yield _with_database(database_url, BENCH_DATABASE)
+        yield _with_database(database_url, name)
     finally:
         _admin_execute(database_url, drop)
 
 
-def _bench_environment(bench_database_url: str, redis_url: str) -> dict[str, str]:
+def _bench_environment(
+    bench_database_url: str, redis_url: str, prefix: str = "pathwise-bench"
+) -> dict[str, str]:
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench._settings",
@@ -140,8 +142,8 @@ def _bench_environment(bench_database_url: str, redis_url: str) -> dict[str, str
         "REDIS_URL": redis_url,
         "SECRET_KEY": secrets.token_urlsafe(50),
         "DEBUG": "false",
-        "CACHE_KEY_PREFIX": "pathwise-bench",
-        "CHANNEL_LAYER_PREFIX": "pathwise-bench:asgi",
+        "CACHE_KEY_PREFIX": prefix,
+        "CHANNEL_LAYER_PREFIX": f"{prefix}:asgi",
         "PYTHONUNBUFFERED": "1",
     }
 
