@@ -192,7 +192,9 @@ def _credit_field() -> forms.DecimalField:
     )
 
 
-class ChoiceRowForm(RowForm):
+class OptionRowForm(RowForm):
+    """A row that is one of the question's options (a choice or an item), kept by its id."""
+
     id = forms.CharField(required=False, max_length=16, widget=forms.HiddenInput)
     text = TextField(
         label=_("Text"),
@@ -200,6 +202,9 @@ class ChoiceRowForm(RowForm):
         max_length=specs.MAX_OPTION_TEXT,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class ChoiceRowForm(OptionRowForm):
     right = forms.BooleanField(label=_("Right answer"), required=False)
     feedback = _feedback_field()
     meaningful = ("text", "feedback")
@@ -232,14 +237,7 @@ class ShortTextRowForm(RowForm):
     meaningful = ("text", "feedback")
 
 
-class ItemRowForm(RowForm):
-    id = forms.CharField(required=False, max_length=16, widget=forms.HiddenInput)
-    text = TextField(
-        label=_("Text"),
-        required=False,
-        max_length=specs.MAX_OPTION_TEXT,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+class ItemRowForm(OptionRowForm):
     position = forms.IntegerField(
         label=_("Position"),
         required=False,

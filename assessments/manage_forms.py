@@ -12,6 +12,13 @@ DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 DIFFICULTIES = [(n, str(n)) for n in range(1, 6)]
 
 
+def _optional_choice(label, model, empty_label) -> forms.ModelChoiceField:
+    """A choice of one of `model`'s rows, or none; the form's __init__ sets the rows offered."""
+    return forms.ModelChoiceField(
+        label=label, queryset=model.objects.none(), required=False, empty_label=empty_label
+    )
+
+
 def _datetime_field(label) -> forms.DateTimeField:
     return forms.DateTimeField(
         label=label,
@@ -24,18 +31,8 @@ def _datetime_field(label) -> forms.DateTimeField:
 class AssessmentSettingsForm(forms.ModelForm):
     """Every setting of an assessment. Times are read and shown in the current time zone."""
 
-    module = forms.ModelChoiceField(
-        label=_("Module"),
-        queryset=Module.objects.none(),
-        required=False,
-        empty_label=_("None"),
-    )
-    lesson = forms.ModelChoiceField(
-        label=_("Lesson"),
-        queryset=Lesson.objects.none(),
-        required=False,
-        empty_label=_("None"),
-    )
+    module = _optional_choice(_("Module"), Module, _("None"))
+    lesson = _optional_choice(_("Lesson"), Lesson, _("None"))
     opens_at = _datetime_field(_("Opens at"))
     closes_at = _datetime_field(_("Closes at"))
     time_limit_minutes = forms.IntegerField(
@@ -84,11 +81,8 @@ class AssessmentSettingsForm(forms.ModelForm):
 class BankFilterForm(forms.Form):
     """Filters of the course bank shown next to a fixed list. Bad values filter nothing."""
 
-    knowledge_point = forms.ModelChoiceField(
-        label=_("Knowledge point"),
-        queryset=KnowledgePoint.objects.none(),
-        required=False,
-        empty_label=_("All knowledge points"),
+    knowledge_point = _optional_choice(
+        _("Knowledge point"), KnowledgePoint, _("All knowledge points")
     )
     kind = forms.ChoiceField(
         label=_("Type"), required=False, choices=[("", _("All types")), *QuestionKind.choices]
@@ -115,11 +109,8 @@ class BankFilterForm(forms.Form):
 
 
 class DrawRuleForm(forms.Form):
-    knowledge_point = forms.ModelChoiceField(
-        label=_("Knowledge point"),
-        queryset=KnowledgePoint.objects.none(),
-        required=False,
-        empty_label=_("Any knowledge point"),
+    knowledge_point = _optional_choice(
+        _("Knowledge point"), KnowledgePoint, _("Any knowledge point")
     )
     difficulty_min = forms.TypedChoiceField(
         label=_("Lowest difficulty"), choices=DIFFICULTIES, coerce=int, initial=1
@@ -147,18 +138,8 @@ class DrawRuleForm(forms.Form):
 class AccommodationForm(forms.Form):
     """Extra time and attempts for one enrolled student or for one classroom of the school."""
 
-    student = forms.ModelChoiceField(
-        label=_("Student"),
-        queryset=User.objects.none(),
-        required=False,
-        empty_label=_("No student: a classroom"),
-    )
-    classroom = forms.ModelChoiceField(
-        label=_("or classroom"),
-        queryset=Classroom.objects.none(),
-        required=False,
-        empty_label=_("No classroom: a student"),
-    )
+    student = _optional_choice(_("Student"), User, _("No student: a classroom"))
+    classroom = _optional_choice(_("or classroom"), Classroom, _("No classroom: a student"))
     extra_minutes = forms.IntegerField(
         label=_("Extra minutes"), min_value=0, max_value=24 * 60, initial=0
     )

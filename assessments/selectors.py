@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from operator import attrgetter
 
 from django.db.models import (
     Count,
@@ -160,6 +161,12 @@ def _question_view(response: Response) -> dict:
 
 
 def attempt_responses(*, attempt: Attempt) -> list[Response]:
+    """
+    The attempt's responses in order, with their questions and versions. Responses already
+    prefetched on the attempt (`attempt_submit` does, with both) are used as they are.
+    """
+    if "responses" in getattr(attempt, "_prefetched_objects_cache", {}):
+        return sorted(attempt.responses.all(), key=attrgetter("position"))
     return list(attempt.responses.select_related("question", "version").order_by("position"))
 
 
@@ -622,4 +629,18 @@ def draw_rule_available_counts(*, assessment: Assessment, rules: Sequence[DrawRu
 def accommodation_list(*, assessment: Assessment) -> QuerySet[Accommodation]:
     return assessment.accommodations.select_related("student", "classroom").order_by(
         "classroom__name", "student__username", "pk"
+    )
+
+
+def assessment_list_visible_with_roles(*, user: User) -> QuerySet[Assessment]:
+    """
+    `assessment_list_visible`, each assessment annotated with the user's roles in it: `can_edit`
+    (an editor of its course) and `is_student` (may take it). One query for a page needing both.
+    """
+    editable = assessment_list_editable(user=user).filter(pk=OuterRef("pk"))
+    taking = assessment_list_for_student(user=user).filter(pk=OuterRef("pk"))
+    return (
+        Assessment.objects.annotate(can_edit=Exists(editable), is_student=Exists(taking))
+        .filter(Q(can_edit=True) | Q(is_student=True))
+        .select_related("course", "course__school")
     )

@@ -27,9 +27,7 @@ import django
 
 django.setup()
 
-from asgiref.sync import async_to_sync  # noqa: E402
-from channels.layers import get_channel_layer  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+from django.db import transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
@@ -41,6 +39,7 @@ from assessments.services.authoring import (  # noqa: E402
     assessment_set_questions,
 )
 from assessments.services.questions import question_create  # noqa: E402
+from bench._seed import _counted, _person  # noqa: E402
 from courses.models import Level  # noqa: E402
 from courses.services import authoring, enrollment  # noqa: E402
 from lms import services  # noqa: E402
@@ -127,13 +126,6 @@ def _question(i: int) -> dict:
     }
 
 
-def _person(username: str, *, school, role: str):
-    # No password: the students use API tokens.
-    user = services.user_create(username=username, display_name=username.title())
-    services.membership_grant(user=user, school=school, role=role)
-    return user
-
-
 @transaction.atomic
 def _seed(students_count: int) -> dict:
     school = services.school_create(name="Exam Rush School", slug="exam-rush")
@@ -216,29 +208,6 @@ def _baseline_attempts(baseline_exam, students) -> list[int]:
 # --- Profile ----------------------------------------------------------------------------------
 
 
-def _counted(call) -> tuple[object, list[dict]]:
-    """(result, the SQL statements of one call: their start, tables joined and milliseconds)."""
-    statements = []
-
-    def count(execute, sql, params, many, context):
-        started = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            statements.append(
-                {
-                    "sql": " ".join(sql.split())[:90],
-                    "joins": sql.count(" JOIN "),
-                    "ms": round(1000 * (time.perf_counter() - started), 2),
-                }
-            )
-
-    # A wrapper, not the query log: Django clears the log when a request starts.
-    with connection.execute_wrapper(count):
-        result = call()
-    return result, statements
-
-
 def _timed(call) -> tuple[object, float, float]:
     """(result, wall milliseconds, this process's CPU milliseconds)."""
     started, cpu = time.perf_counter(), time.process_time()
@@ -259,7 +228,7 @@ _BREAKDOWN = {
         "django/db/transaction.py",
         "__exit__",
     ),
-    "on-commit broadcast (async_to_sync(group_send))": ("asgiref/sync.py", "__call__"),
+    "on-commit broadcast (lms.services._SendLoop.group_send)": ("lms/services.py", "group_send"),
     "result (assessments.selectors.attempt_review)": ("assessments/selectors.py", "attempt_review"),
     "serializing the result (Serializer.data)": ("rest_framework/serializers.py", "data"),
     "rendering JSON (Response.rendered_content)": (
@@ -370,10 +339,9 @@ def _profile(seeded: dict, profiled: list, baseline_ids: list[int]) -> dict:
         submits.append(partial(submit, client, attempt))
     breakdown = _breakdown(submits)
     # What one on-commit broadcast costs from a request thread (a submit and a start send one).
-    layer = get_channel_layer()
     broadcast = [
         _timed(
-            lambda: async_to_sync(layer.group_send)(
+            lambda: services._send_loop.group_send(
                 f"assessment.{exam_id}", {"type": "broadcast", "event": "bench", "payload": {}}
             )
         )[1:]
@@ -404,7 +372,7 @@ def _profile(seeded: dict, profiled: list, baseline_ids: list[int]) -> dict:
         "students (start, submit) or 40 requests (autosaves), CPU = this process's, which also "
         "runs the test client; the breakdown is cumulative time per submit under cProfile "
         f"(which inflates Python time), over {PROFILE_STUDENTS - 3} submits; the broadcast is "
-        "async_to_sync(group_send) from a thread without an event loop, as on commit in a request"
+        "the channel-layer send that event_send_on_commit makes (lms.services._SendLoop)"
     )
     return found
 

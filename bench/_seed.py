@@ -67,9 +67,9 @@ and $\\frac{1}{2}x + 4 = 0$ yourself, then compare with a classmate.
 """
 
 
-def _person(username: str, display_name: str, *, school, role: str):
-    # No password: the accounts sign in only through the session the bench creates.
-    user = services.user_create(username=username, display_name=display_name)
+def _person(username: str, display_name: str = "", *, school, role: str):
+    """A member of `school`; no password: benches sign in by session or API token."""
+    user = services.user_create(username=username, display_name=display_name or username.title())
     services.membership_grant(user=user, school=school, role=role)
     return user
 
@@ -187,20 +187,35 @@ def _seed() -> dict:
     }
 
 
+def _counted(call) -> tuple[object, list[dict]]:
+    """(result, the SQL statements of one call: their start, tables joined and milliseconds)."""
+    statements = []
+
+    def count(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            statements.append(
+                {
+                    "sql": " ".join(sql.split())[:90],
+                    "joins": sql.count(" JOIN "),
+                    "ms": round(1000 * (time.perf_counter() - started), 2),
+                }
+            )
+
+    # A wrapper, not the query log: Django clears the log when a request starts.
+    with connection.execute_wrapper(count):
+        result = call()
+    return result, statements
+
+
 def _profile(client: Client, urls: dict[str, str], repeat: int = 20) -> dict:
     """SQL queries per page and median in-process time through Django's test client."""
     found = {}
     for name, url in urls.items():
         client.get(url)  # templates compiled, caches warm
-        queries: list[str] = []
-
-        def count(execute, sql, params, many, context, queries=queries):
-            queries.append(sql)
-            return execute(sql, params, many, context)
-
-        # A wrapper, not the query log: Django clears the log when a request starts.
-        with connection.execute_wrapper(count):
-            response = client.get(url)
+        response, queries = _counted(lambda url=url: client.get(url))
         assert response.status_code == 200, (url, response.status_code)
         times = []
         for _ in range(repeat):

@@ -47,24 +47,26 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httptools
 import uvloop
 
+from bench.__main__ import main as bench_main
 from bench.pages import (
     HOST,
-    ROOT,
     BenchError,
     _bench_database,
     _bench_environment,
-    _free_port,
     _machine_cpu,
-    _run,
-    _server_cpu_seconds,
+    _proc_cpu_seconds,
+    _require_services,
+    _seed,
+    _server,
+    _server_pids,
     _wait_until_up,
 )
 
@@ -241,17 +243,6 @@ def _percentile(values: list[float], p: float) -> float:
     return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
-def _proc_cpu_seconds(pids) -> dict[int, float]:
-    found = {}
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        found[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return found
-
-
 class _Meter:
     """CPU of the server, of PostgreSQL's backends for the bench database, and of this process."""
 
@@ -267,20 +258,12 @@ class _Meter:
         ).fetchall()
         return _proc_cpu_seconds(pid for (pid,) in rows)
 
-    def _server_processes(self) -> dict[int, float]:
-        """CPU seconds of uvicorn's supervisor and of each of its children (the workers)."""
-        pid = self.server.pid
-        try:
-            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        except OSError:
-            children = []
-        return _proc_cpu_seconds([pid, *map(int, children)])
-
     def snapshot(self) -> dict:
         times = os.times()
+        server_processes = _proc_cpu_seconds(_server_pids(self.server))
         return {
-            "server": _server_cpu_seconds(self.server),
-            "server_processes": self._server_processes(),
+            "server": sum(server_processes.values()),
+            "server_processes": server_processes,
             "postgres": self._postgres(),
             "client": times.user + times.system,
             "machine": _machine_cpu(),
@@ -583,57 +566,6 @@ def _verify(bench_database_url: str, exam_id: int, students: list[_Student]) -> 
 # --- Setup --------------------------------------------------------------------------------------
 
 
-def _require_services() -> tuple[str, str]:
-    database_url = os.environ.get("DATABASE_URL", "")
-    redis_url = os.environ.get("REDIS_URL", "")
-    if not database_url.startswith(("postgres://", "postgresql://", "pgsql://")) or not redis_url:
-        raise SystemExit(
-            "bench exam_rush measures the production-like setup and needs PostgreSQL and Redis: "
-            "set DATABASE_URL=postgres://user@host:5432/db and REDIS_URL=redis://host:6379/N "
-            f"(the bench creates and drops its own database `{BENCH_DATABASE}` on that server; "
-            "prefer a Redis database no test run uses, e.g. /5)."
-        )
-    from urllib.parse import urlsplit
-
-    if urlsplit(database_url).path.strip("/") == BENCH_DATABASE:
-        raise SystemExit(f"DATABASE_URL must not name {BENCH_DATABASE}: the bench drops it.")
-    return database_url, redis_url
-
-
-def _seed(env: dict[str, str], students: int) -> dict:
-    _run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], env, "migrate")
-    out = _run(
-        [sys.executable, "-m", "bench._exam_seed", "--students", str(students)],
-        env,
-        "seeding the exam",
-    )
-    line = next(line for line in out.splitlines() if line.startswith("BENCH_SEED "))
-    return json.loads(line.removeprefix("BENCH_SEED "))
-
-
-@contextmanager
-def _server(env: dict[str, str], log_path: Path, workers: int):
-    port = _free_port()
-    args = [
-        sys.executable, "-m", "uvicorn", "lms.asgi:application",
-        "--workers", str(workers), "--host", HOST, "--port", str(port),
-        "--backlog", str(BACKLOG), "--no-access-log", "--log-level", "warning",
-    ]  # fmt: skip
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        try:
-            yield process, port
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, 9)
-                process.wait()
-
-
 def _raise_file_limit(students: int) -> dict:
     """One socket per student here, and as many in the server: lift the soft limit if needed."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -762,7 +694,7 @@ def run(argv: list[str] | None = None) -> dict:
     """The exam rush; `argv` takes `--students N --workers W` (defaults from the environment)."""
     options = _options(argv or [])
     students, workers = options.students, options.workers
-    database_url, redis_url = _require_services()
+    database_url, redis_url = _require_services("exam_rush", BENCH_DATABASE)
     limits = _raise_file_limit(students + WARMUP_STUDENTS)
     started = time.perf_counter()
     load_before = Path("/proc/loadavg").read_text().split()[:3]
@@ -770,17 +702,19 @@ def run(argv: list[str] | None = None) -> dict:
         log_path = Path(tmp) / "uvicorn.log"
         with _bench_database(database_url, BENCH_DATABASE) as bench_database_url:
             env = _bench_environment(bench_database_url, redis_url, "pathwise-bench-exam")
-            seeded = _seed(env, students + WARMUP_STUDENTS)
+            seeded = _seed(env, "bench._exam_seed", "--students", str(students + WARMUP_STUDENTS))
             seed_seconds = time.perf_counter() - started
             everyone = [
                 _Student(i, s["id"], s["token"], s["baseline_attempt"])
                 for i, s in enumerate(seeded["students"])
             ]
             warmup, load = everyone[:WARMUP_STUDENTS], everyone[WARMUP_STUDENTS:]
-            with _server(env, log_path, workers) as (process, port):
-                _wait_until_up(
-                    process, f"http://{HOST}:{port}/bench/baseline/?user=0", "", log_path
-                )
+            with _server(env, log_path, workers=workers, server="uvicorn", backlog=BACKLOG) as (
+                process,
+                base,
+            ):
+                _wait_until_up(process, f"{base}/bench/baseline/?user=0", "", log_path)
+                port = urlsplit(base).port
                 meter = _Meter(process, database_url)
                 try:
                     questions = {q["id"]: q for q in seeded["questions"]}
@@ -854,14 +788,6 @@ def run(argv: list[str] | None = None) -> dict:
     return results
 
 
-def main(argv: list[str]) -> int:
-    """`python -m bench.exam_rush [--students N] [--workers W]`: the same JSON as `-m bench`."""
-    started = time.perf_counter()
-    result = run(argv)
-    result["wall_seconds"] = round(time.perf_counter() - started, 2)
-    print(json.dumps({"benchmarks": {"exam_rush": result}}, indent=2, ensure_ascii=False))
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    # `python -m bench.exam_rush --students N` is `python -m bench exam_rush --students N`.
+    sys.exit(bench_main(["exam_rush", *sys.argv[1:]]))

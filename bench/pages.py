@@ -77,18 +77,19 @@ class BenchError(Exception):
 # --- Environment ------------------------------------------------------------------------------
 
 
-def _require_services() -> tuple[str, str]:
+def _require_services(bench: str = "pages", database: str = BENCH_DATABASE) -> tuple[str, str]:
+    """DATABASE_URL and REDIS_URL, refused unless they name PostgreSQL and Redis."""
     database_url = os.environ.get("DATABASE_URL", "")
     redis_url = os.environ.get("REDIS_URL", "")
     if not database_url.startswith(("postgres://", "postgresql://", "pgsql://")) or not redis_url:
         raise SystemExit(
-            "bench pages measures the production-like setup and needs PostgreSQL and Redis: set "
-            "DATABASE_URL=postgres://user@host:5432/db and REDIS_URL=redis://host:6379/N "
-            "(the bench creates and drops its own database `pathwise_bench` on that server; "
+            f"bench {bench} measures the production-like setup and needs PostgreSQL and Redis: "
+            "set DATABASE_URL=postgres://user@host:5432/db and REDIS_URL=redis://host:6379/N "
+            f"(the bench creates and drops its own database `{database}` on that server; "
             "prefer a Redis database no test run uses, e.g. /5)."
         )
-    if urlsplit(database_url).path.strip("/") == BENCH_DATABASE:
-        raise SystemExit(f"DATABASE_URL must not name {BENCH_DATABASE}: the bench drops it.")
+    if urlsplit(database_url).path.strip("/") == database:
+        raise SystemExit(f"DATABASE_URL must not name {database}: the bench drops it.")
     return database_url, redis_url
 
 
@@ -155,9 +156,10 @@ def _run(args: list[str], env: dict[str, str], what: str) -> str:
     return done.stdout
 
 
-def _seed(env: dict[str, str]) -> dict:
+def _seed(env: dict[str, str], module: str = "bench._seed", *args: str) -> dict:
+    """Migrate the bench database, run the seed `module` and return what it printed."""
     _run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], env, "migrate")
-    out = _run([sys.executable, "-m", "bench._seed"], env, "seeding the bench data")
+    out = _run([sys.executable, "-m", module, *args], env, f"seeding the bench data ({module})")
     line = next(line for line in out.splitlines() if line.startswith("BENCH_SEED "))
     return json.loads(line.removeprefix("BENCH_SEED "))
 
@@ -189,38 +191,42 @@ def _get(url: str, cookie: str) -> tuple[int, str]:
 
 
 @contextmanager
-def _server(env: dict[str, str], log_path: Path):
+def _server(
+    env: dict[str, str],
+    log_path: Path,
+    *,
+    workers: int = WORKERS,
+    server: str = SERVER,
+    backlog: int | None = None,
+):
+    """The server in its own process group; yields (process, base URL) and stops it after."""
     port = _free_port()
-    log = open(log_path, "wb")  # noqa: SIM115 (closed below)
-    if SERVER == "gunicorn":
+    if server == "gunicorn":
         args = [
             sys.executable, "-m", "gunicorn", "lms.wsgi:application",
-            "--workers", str(WORKERS), "--bind", f"{HOST}:{port}", "--log-level", "warning",
+            "--workers", str(workers), "--bind", f"{HOST}:{port}", "--log-level", "warning",
         ]  # fmt: skip
     else:
         args = [
             sys.executable, "-m", "uvicorn", "lms.asgi:application",
-            "--workers", str(WORKERS), "--host", HOST, "--port", str(port),
+            "--workers", str(workers), "--host", HOST, "--port", str(port),
             "--no-access-log", "--log-level", "warning",
         ]  # fmt: skip
-    process = subprocess.Popen(
-        args,
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        yield process, f"http://{HOST}:{port}"
-    finally:
-        process.terminate()
+    if backlog is not None:
+        args += ["--backlog", str(backlog)]
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        log.close()
+            yield process, f"http://{HOST}:{port}"
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
 
 
 def _wait_until_up(process: subprocess.Popen, url: str, cookie: str, log_path: Path) -> None:
@@ -237,22 +243,32 @@ def _wait_until_up(process: subprocess.Popen, url: str, cookie: str, log_path: P
     raise BenchError(f"uvicorn did not answer within 60 s:\n{log_path.read_text()}")
 
 
-def _server_cpu_seconds(process: subprocess.Popen) -> float:
-    """User + system CPU time of the uvicorn supervisor and its workers (Linux /proc)."""
-    pids = [process.pid]
+def _server_pids(process: subprocess.Popen) -> list[int]:
+    """The server's supervisor and its workers (Linux /proc); none once it has exited."""
+    pid = process.pid
     try:
-        children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
-        pids += [int(pid) for pid in children]
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except OSError:
-        return float("nan")
-    ticks = 0
+        return []
+    return [pid, *map(int, children)]
+
+
+def _proc_cpu_seconds(pids) -> dict[int, float]:
+    """User + system CPU seconds of each process still running (Linux /proc)."""
+    found = {}
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime
-    return ticks / os.sysconf("SC_CLK_TCK")
+        found[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+    return found
+
+
+def _server_cpu_seconds(process: subprocess.Popen) -> float:
+    """CPU seconds of the server's supervisor and its workers."""
+    pids = _server_pids(process)
+    return sum(_proc_cpu_seconds(pids).values()) if pids else float("nan")
 
 
 def _machine_cpu() -> tuple[int, int]:

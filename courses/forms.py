@@ -11,7 +11,8 @@ from courses.models import (
     Level,
     Program,
 )
-from lms.models import Role, User
+from courses.selectors import school_teacher_list
+from lms.models import User
 
 
 class CourseForm(forms.ModelForm):
@@ -47,9 +48,7 @@ class CourseForm(forms.ModelForm):
     def __init__(self, *args, school, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["level"].choices = Level.choices
-        self.fields["teachers"].queryset = User.objects.filter(
-            memberships__school=school, memberships__role=Role.TEACHER
-        ).order_by("username")
+        self.fields["teachers"].queryset = school_teacher_list(school=school).order_by("username")
         if self.instance.pk:
             self.initial["tags"] = ", ".join(t.name for t in self.instance.tags.all())
             self.initial["teachers"] = list(self.instance.teachers.all())

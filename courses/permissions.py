@@ -13,12 +13,3 @@ def course_can_edit(*, user: User, course: Course) -> bool:
     if Role.ADMIN in roles:
         return True
     return Role.TEACHER in roles and course.teachers.filter(pk=user.pk).exists()
-
-
-def course_can_view(*, user: User, course: Course) -> bool:
-    """Members of the course's school see it once published; editors see it always."""
-    if not user.is_authenticated:
-        return False
-    if course.is_published and user_roles_in_school(user=user, school=course.school):
-        return True
-    return course_can_edit(user=user, course=course)

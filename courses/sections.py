@@ -1,6 +1,6 @@
 """
-Sections on a course page contributed by higher apps (assessments, live lectures). They register
-in `AppConfig.ready()`, so the course page shows them without `courses` importing those apps.
+Sections on a course page, and links in its editor, contributed by higher apps (assessments,
+live lectures). They register in `AppConfig.ready()`, so courses never imports those apps.
 """
 
 from collections.abc import Callable
@@ -9,34 +9,36 @@ from dataclasses import dataclass
 from django.http import HttpRequest
 
 from courses.models import Course
+from lms.registry import Registry
+
+# Returns the section's context, or None to leave the section out for this user.
+SectionContext = Callable[[HttpRequest, Course, bool], dict | None]
 
 
 @dataclass(frozen=True)
 class Section:
     template: str
-    # Returns the section's context, or None to leave the section out for this user.
-    context: Callable[[HttpRequest, Course, bool], dict | None]
-    order: int
-
-
-_sections: list[Section] = []
-
-
-def register_course_section(
-    *,
-    template: str,
-    context: Callable[[HttpRequest, Course, bool], dict | None],
-    order: int = 50,
-) -> None:
-    if not any(s.template == template for s in _sections):
-        _sections.append(Section(template=template, context=context, order=order))
-        _sections.sort(key=lambda s: s.order)
+    context: SectionContext
 
 
 @dataclass(frozen=True)
 class RenderedSection:
     template: str
     data: dict
+
+
+@dataclass(frozen=True)
+class EditorLink:
+    label: str  # a lazy translation
+    url_name: str  # reversed with the course's id
+
+
+_sections: Registry[Section] = Registry()
+_editor_links: Registry[EditorLink] = Registry()
+
+
+def register_course_section(*, template: str, context: SectionContext, order: int = 50) -> None:
+    _sections.add(Section(template=template, context=context), key=template, order=order)
 
 
 def sections_for(*, request: HttpRequest, course: Course, can_edit: bool) -> list[RenderedSection]:
@@ -48,21 +50,10 @@ def sections_for(*, request: HttpRequest, course: Course, can_edit: bool) -> lis
     return rendered
 
 
-@dataclass(frozen=True)
-class EditorLink:
-    label: str  # a lazy translation
-    url_name: str  # reversed with the course's id
-
-
-_editor_links: list[tuple[int, EditorLink]] = []
-
-
 def register_editor_link(*, label: str, url_name: str, order: int = 50) -> None:
     """A link in the course editor's navigation to a higher app's page for the course."""
-    if all(link.url_name != url_name for _order, link in _editor_links):
-        _editor_links.append((order, EditorLink(label=label, url_name=url_name)))
-        _editor_links.sort(key=lambda item: item[0])
+    _editor_links.add(EditorLink(label=label, url_name=url_name), key=url_name, order=order)
 
 
 def editor_links() -> list[EditorLink]:
-    return [link for _order, link in _editor_links]
+    return list(_editor_links)

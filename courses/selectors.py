@@ -23,7 +23,7 @@ from courses.models import (
 )
 from courses.permissions import course_can_edit
 from lms.models import Role, School, User
-from lms.selectors import school_ids_for_user
+from lms.selectors import school_ids_for_user, school_member_list
 
 
 class SubqueryCount(Subquery):
@@ -37,6 +37,23 @@ def _count(queryset: QuerySet) -> SubqueryCount:
     return SubqueryCount(queryset.order_by().values("pk"))
 
 
+def progress_percent(done: int, total: int) -> int:
+    """`done` of `total` lessons as a whole percentage (0 for a course without lessons)."""
+    return round(100 * done / total) if total else 0
+
+
+def _editable(user: User) -> Q:
+    """The courses `user` may change: those they teach, and all of the schools they administer."""
+    return Q(school__in=school_ids_for_user(user, roles=(Role.ADMIN,))) | Q(
+        school__in=school_ids_for_user(user, roles=(Role.TEACHER,)), teachers=user
+    )
+
+
+def _published_for_member(queryset: QuerySet, *, user: User, school: School) -> QuerySet:
+    """The published rows of `queryset` in `school`, when `user` is a member of it."""
+    return queryset.filter(school=school, school__in=school_ids_for_user(user), is_published=True)
+
+
 def course_list_visible(*, user: User) -> QuerySet[Course]:
     """
     Courses the user may open: the published courses of their schools, every course they teach,
@@ -45,9 +62,7 @@ def course_list_visible(*, user: User) -> QuerySet[Course]:
     if not user.is_authenticated:
         return Course.objects.none()
     return Course.objects.filter(
-        Q(school__in=school_ids_for_user(user), is_published=True)
-        | Q(school__in=school_ids_for_user(user, roles=(Role.ADMIN,)))
-        | Q(school__in=school_ids_for_user(user, roles=(Role.TEACHER,)), teachers=user)
+        Q(school__in=school_ids_for_user(user), is_published=True) | _editable(user)
     ).distinct()
 
 
@@ -55,10 +70,7 @@ def course_list_editable(*, user: User) -> QuerySet[Course]:
     """Courses the user may change: those they teach, and all of the schools they administer."""
     if not user.is_authenticated:
         return Course.objects.none()
-    return Course.objects.filter(
-        Q(school__in=school_ids_for_user(user, roles=(Role.ADMIN,)))
-        | Q(school__in=school_ids_for_user(user, roles=(Role.TEACHER,)), teachers=user)
-    ).distinct()
+    return Course.objects.filter(_editable(user)).distinct()
 
 
 def module_list_editable(*, user: User) -> QuerySet[Module]:
@@ -114,9 +126,7 @@ def catalog_course_list(
     tag: str = "",
 ) -> QuerySet[Course]:
     """The school's published courses, searched and filtered, for a member of the school."""
-    courses = Course.objects.filter(
-        school=school, school__in=school_ids_for_user(user), is_published=True
-    )
+    courses = _published_for_member(Course.objects.all(), user=user, school=school)
     if query:
         courses = courses.filter(
             Q(title__icontains=query)
@@ -140,9 +150,7 @@ class CatalogFacets:
 
 
 def catalog_facets(*, user: User, school: School) -> CatalogFacets:
-    published = Course.objects.filter(
-        school=school, school__in=school_ids_for_user(user), is_published=True
-    )
+    published = _published_for_member(Course.objects.all(), user=user, school=school)
     subjects = sorted(set(published.values_list("subject", flat=True)), key=str.casefold)
     tags = list(
         Tag.objects.filter(courses__in=published)
@@ -153,11 +161,14 @@ def catalog_facets(*, user: User, school: School) -> CatalogFacets:
     return CatalogFacets(subjects=subjects, tags=tags)
 
 
+def program_list_visible(*, user: User) -> QuerySet[Program]:
+    """The published programs of every school the user is a member of."""
+    return Program.objects.filter(school__in=school_ids_for_user(user), is_published=True)
+
+
 def program_list_for_catalog(*, user: User, school: School) -> QuerySet[Program]:
     return (
-        Program.objects.filter(
-            school=school, school__in=school_ids_for_user(user), is_published=True
-        )
+        _published_for_member(Program.objects.all(), user=user, school=school)
         .prefetch_related(
             Prefetch(
                 "steps",
@@ -274,7 +285,7 @@ class CourseOutline:
 
     @property
     def percent(self) -> int:
-        return round(100 * self.completed_count / self.lesson_count) if self.lesson_count else 0
+        return progress_percent(self.completed_count, self.lesson_count)
 
     @property
     def next_lesson(self) -> LessonInfo | None:
@@ -401,6 +412,16 @@ def lesson_lock_reason(*, student: User, lesson: Lesson) -> str | None:
     }
 
 
+def module_list_with_content(*, course: Course) -> QuerySet[Module]:
+    """A course's modules in order with their lessons (tags, gates) and blocks, for its editors."""
+    lessons = Lesson.objects.order_by("position", "pk").prefetch_related(
+        "knowledge_points",
+        "prerequisites",
+        Prefetch("blocks", ContentBlock.objects.order_by("position", "pk")),
+    )
+    return course.modules.order_by("position", "pk").prefetch_related(Prefetch("lessons", lessons))
+
+
 def lesson_blocks(*, lesson: Lesson) -> QuerySet[ContentBlock]:
     return lesson.blocks.order_by("position", "pk")
 
@@ -428,6 +449,22 @@ def roster_for_course(*, course: Course) -> QuerySet[Enrollment]:
         )
         .order_by("student__username")
     )
+
+
+def enrollable_student_list(*, user: User, course: Course) -> QuerySet[User]:
+    """
+    Students of the course's school not (or no longer) enrolled in it, for an admin of the
+    school acting as `user` (nobody else gets any).
+    """
+    enrolled = Enrollment.objects.filter(course=course).exclude(status=EnrollmentStatus.DROPPED)
+    return school_member_list(user=user, school=course.school, role=Role.STUDENT).exclude(
+        pk__in=enrolled.values("student_id")
+    )
+
+
+def school_teacher_list(*, school: School) -> QuerySet[User]:
+    """The teachers of a school: who may be given its courses to teach."""
+    return User.objects.filter(memberships__school=school, memberships__role=Role.TEACHER)
 
 
 def knowledge_point_list(*, course: Course) -> QuerySet[KnowledgePoint]:
@@ -483,17 +520,17 @@ def program_progress(*, program: Program, user: User) -> list[ProgramStepProgres
     result = []
     for step in steps:
         enrollment = enrollments.get(step.course_id)
-        percent = 0
-        if enrollment is not None and enrollment.lesson_count:
-            percent = round(100 * enrollment.completed_count / enrollment.lesson_count)
         result.append(
             ProgramStepProgress(
-                step=step, status=enrollment.status if enrollment else None, percent=percent
+                step=step,
+                status=enrollment.status if enrollment else None,
+                percent=progress_percent(enrollment.completed_count, enrollment.lesson_count)
+                if enrollment
+                else 0,
             )
         )
     return result
 
 
-def program_list_editable(*, user: User) -> QuerySet[Program]:
-    """Programs of the schools the user administers."""
-    return Program.objects.filter(school__in=school_ids_for_user(user, roles=(Role.ADMIN,)))
+def program_is_enrolled(*, program: Program, user: User) -> bool:
+    return program.enrollments.filter(student=user).exists()

@@ -3,31 +3,29 @@ Panels on the role-aware home page. Higher apps register theirs in `AppConfig.re
 home page shows their content without `lms` importing them.
 """
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.http import HttpRequest
 
 from lms.models import School
+from lms.registry import Registry
 
 
 @dataclass(frozen=True)
 class Panel:
     template: str
     context: Callable[[HttpRequest, School], dict]
-    order: int
 
 
-_panels: dict[str, list[Panel]] = {}
+_panels: defaultdict[str, Registry[Panel]] = defaultdict(Registry)
 
 
 def register_panel(
     *, role: str, template: str, context: Callable[[HttpRequest, School], dict], order: int = 50
 ) -> None:
-    panels = _panels.setdefault(role, [])
-    if not any(p.template == template for p in panels):
-        panels.append(Panel(template=template, context=context, order=order))
-        panels.sort(key=lambda p: p.order)
+    _panels[role].add(Panel(template=template, context=context), key=template, order=order)
 
 
 @dataclass(frozen=True)
@@ -39,5 +37,5 @@ class RenderedPanel:
 def panels_for(*, request: HttpRequest, role: str, school: School) -> list[RenderedPanel]:
     return [
         RenderedPanel(template=p.template, data=p.context(request, school))
-        for p in _panels.get(role, [])
+        for p in _panels.get(role, ())
     ]

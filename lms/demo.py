@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from lms.models import Classroom, School, User
+from lms.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -19,14 +20,12 @@ class DemoSchool:
 
 
 Seeder = Callable[[DemoSchool], list[str]]  # returns lines to print
-_seeders: list[tuple[int, Seeder]] = []
+_seeders: Registry[Seeder] = Registry()
 
 
 def register_seeder(seeder: Seeder, *, order: int = 50) -> None:
-    if all(existing is not seeder for _order, existing in _seeders):
-        _seeders.append((order, seeder))
-        _seeders.sort(key=lambda item: item[0])
+    _seeders.add(seeder, key=seeder, order=order)
 
 
 def seeders() -> list[Seeder]:
-    return [seeder for _order, seeder in _seeders]
+    return list(_seeders)

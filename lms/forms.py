@@ -1,10 +1,23 @@
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from lms.models import Classroom, Role, School, User
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """
+    A service's refusal on the form: on the field it names when the form shows that field, else
+    above the form (`form.add_error(None, error)` raises ValueError for a field the form lacks).
+    """
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
 
 
 class UsernameLengthMixin:

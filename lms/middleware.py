@@ -1,6 +1,4 @@
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponseBadRequest
-from whitenoise.middleware import WhiteNoiseMiddleware
 
 FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
@@ -20,60 +18,16 @@ def _has_nul_byte(request: HttpRequest) -> bool:
     return False
 
 
-class RejectNulBytesMiddleware:
+def reject_nul_bytes(get_response):
     """
-    Refuse requests whose path or headers carry a NUL byte with 400. No legitimate client sends
-    one, and PostgreSQL cannot store it, so such a request could only fail later, half-done
-    (the login-attempt log records the User-Agent and Accept headers).
+    Refuse requests whose path, headers, query or form fields carry a NUL byte with 400. No
+    legitimate client sends one, and PostgreSQL cannot store it, so such a request could only
+    fail later, half-done (the login-attempt log records the User-Agent and Accept headers).
     """
 
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        if iscoroutinefunction(get_response):
-            markcoroutinefunction(self)
-
-    def __call__(self, request: HttpRequest):
-        if iscoroutinefunction(self):
-            return self.__acall__(request)
+    def middleware(request: HttpRequest):
         if _has_nul_byte(request):
             return HttpResponseBadRequest("Bad request: NUL byte in the request.")
-        return self.get_response(request)
+        return get_response(request)
 
-    async def __acall__(self, request: HttpRequest):
-        if _has_nul_byte(request):
-            return HttpResponseBadRequest("Bad request: NUL byte in the request.")
-        return await self.get_response(request)
-
-
-class StaticFilesMiddleware(WhiteNoiseMiddleware):
-    """
-    WhiteNoise, usable in an async middleware chain. Under ASGI a single sync-only middleware
-    makes Django hop to a worker thread for the rest of the chain on every request; WhiteNoise
-    only looks the path up in its in-memory table (opening a file only for a static file), so
-    it can run on the event loop.
-    """
-
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response=None, *args, **kwargs):
-        super().__init__(get_response, *args, **kwargs)
-        if iscoroutinefunction(get_response):
-            markcoroutinefunction(self)
-
-    def __call__(self, request):
-        if iscoroutinefunction(self):
-            return self.__acall__(request)
-        return super().__call__(request)
-
-    async def __acall__(self, request):
-        if self.autorefresh:  # development only: looks at the disk
-            static_file = self.find_file(request.path_info)
-        else:
-            static_file = self.files.get(request.path_info)
-        if static_file is not None:
-            return self.serve(static_file, request)
-        return await self.get_response(request)
+    return middleware

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from asgiref.sync import async_to_sync
 from channels import DEFAULT_CHANNEL_LAYER
-from channels.layers import channel_layers, get_channel_layer
+from channels.layers import InMemoryChannelLayer, channel_layers, get_channel_layer
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -142,10 +142,11 @@ class _SendLoop:
             return self._loop, self._layer
 
     def group_send(self, group: str, message: dict) -> None:
-        if not hasattr(get_channel_layer(), "close_pools"):
-            # The in-memory layer (embedded mode) keeps asyncio queues that belong to the
-            # server's loop and must be the one shared instance.
-            async_to_sync(get_channel_layer().group_send)(group, message)
+        shared = get_channel_layer()
+        if isinstance(shared, InMemoryChannelLayer):
+            # Embedded mode: the in-memory layer's queues live in the one shared instance (a
+            # layer of its own would reach nobody), and it holds no connections to keep.
+            async_to_sync(shared.group_send)(group, message)
             return
         loop, layer = self._started()
         future = asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop)

@@ -1,4 +1,6 @@
 import os
+import shutil
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -27,6 +29,13 @@ def pytest_sessionstart(session):
         pytest.exit("Real services required: " + "; ".join(problems), returncode=3)
 
 
+def pytest_sessionfinish(session):
+    """Remove this run's uploads: lms/settings/test.py gives each run a MEDIA_ROOT of its own."""
+    media_root = Path(settings.MEDIA_ROOT)
+    if media_root.name.startswith("pathwise-test-media-"):
+        shutil.rmtree(media_root, ignore_errors=True)
+
+
 def pytest_collection_modifyitems(config, items):
     """
     Browser tests run last: Playwright's sync API keeps an event loop running in the main thread
@@ -47,19 +56,31 @@ def celery_worker_thread():
         yield
 
 
+@pytest.fixture(scope="session")
+def _cache_redis():
+    """A client of the cache's Redis database (test settings give it one of its own), or None."""
+    if not settings.REDIS_URL:
+        yield None
+        return
+    import redis
+
+    client = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
+    yield client
+    client.close()
+
+
 @pytest.fixture(autouse=True)
-def _empty_cache():
+def _empty_cache(_cache_redis):
     """Each test starts with an empty cache: database rows are rolled back, cached copies too."""
     from django.core.cache import cache
 
-    if not settings.REDIS_URL:
+    if _cache_redis is None:
         cache.clear()
         return
-    # Only this run's keys: a FLUSHDB would empty the cache under a test of another run.
-    client = cache._cache.get_client(write=True)
-    keys = list(client.scan_iter(match=cache.make_key("*"), count=1000))
+    # Only this run's keys (its KEY_PREFIX): a FLUSHDB would empty the cache under another run.
+    keys = list(_cache_redis.scan_iter(match=cache.make_key("*"), count=1000))
     if keys:
-        client.delete(*keys)
+        _cache_redis.delete(*keys)
 
 
 @pytest.fixture
@@ -86,3 +107,17 @@ def school_world(db):
             **people,
         }
     return world
+
+
+@pytest.fixture
+def as_person(client, school_world):
+    """Sign the test client in as one of `PEOPLE` (tests/helpers.py) of school a."""
+
+    def sign_in(person):
+        if person == "other_school_admin":
+            client.force_login(school_world["b"][Role.ADMIN])
+        elif person != "anonymous":
+            client.force_login(school_world["a"][person])
+        return client
+
+    return sign_in

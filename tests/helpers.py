@@ -5,6 +5,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# The permission matrix's cast (the `as_person` fixture in tests/conftest.py signs them in).
+PEOPLE = ["anonymous", "student", "teacher", "admin", "other_school_admin"]
+
 # Variables that select services or modes; a subprocess starts from none of them.
 SETTINGS_VARIABLES = (
     "DATABASE_URL",

@@ -6,6 +6,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from assessments.models import Attempt, AttemptStatus
 from assessments.selectors import (
     assessment_list_for_student,
     attempt_list_for_student,
@@ -119,11 +120,11 @@ class ResponseSaveApi(APIView):
         operation_id="assessments_response_save",
     )
     def put(self, request, attempt_id: int, question_id: int):
-        attempt = get_object_or_404(attempt_list_for_student(user=request.user), pk=attempt_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         response = response_save(
-            attempt=attempt,
+            attempt=Attempt(pk=attempt_id),
+            student=request.user,
             question_id=question_id,
             answer=data.validated_data["answer"],
             seq=data.validated_data["seq"],
@@ -136,8 +137,7 @@ class AttemptSubmitApi(APIView):
 
     @extend_schema(request=None, responses=ResultSerializer, operation_id="assessments_submit")
     def post(self, request, attempt_id: int):
-        attempt = get_object_or_404(attempt_list_for_student(user=request.user), pk=attempt_id)
-        attempt = attempt_submit(attempt=attempt)
+        attempt = attempt_submit(attempt=Attempt(pk=attempt_id), student=request.user)
         return Response(ResultSerializer(attempt_review(attempt=attempt)).data)
 
 
@@ -145,6 +145,7 @@ class AttemptResultApi(APIView):
     @extend_schema(responses=ResultSerializer, operation_id="assessments_attempt_result")
     def get(self, request, attempt_id: int):
         attempt = get_object_or_404(
-            attempt_list_for_student(user=request.user).filter(status="submitted"), pk=attempt_id
+            attempt_list_for_student(user=request.user).filter(status=AttemptStatus.SUBMITTED),
+            pk=attempt_id,
         )
         return Response(ResultSerializer(attempt_review(attempt=attempt)).data)

@@ -8,14 +8,13 @@ refused after; two submits of one attempt grade it once.
 """
 
 import random
-from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Sum
+from django.db.models import Max, Prefetch, Sum, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -219,9 +218,32 @@ def _require_open(attempt: Attempt, now: datetime) -> None:
         )
 
 
+def _locked_attempt(attempt: Attempt, student: User | None) -> Attempt:
+    """
+    The attempt's row under lock (call inside `transaction.atomic`); only `attempt.pk` is read.
+    With `student`, only that student's attempt: the API hands over the id from the URL and
+    the lock doubles as the ownership check (no second read of the row).
+    """
+    attempts = Attempt.objects.select_for_update(no_key=True, of=("self",)).select_related(
+        "assessment"
+    )
+    if student is not None:
+        attempts = attempts.filter(student=student)
+    found = attempts.filter(pk=attempt.pk).first()
+    if found is None:
+        raise ApplicationError(_("Not found."), code="not_found", status=404)
+    return found
+
+
 @transaction.atomic
 def response_save(
-    *, attempt: Attempt, question_id: int, answer, seq: int, now: datetime | None = None
+    *,
+    attempt: Attempt,
+    question_id: int,
+    answer,
+    seq: int,
+    student: User | None = None,
+    now: datetime | None = None,
 ) -> Response:
     """
     Save one answer (None clears it). `seq` orders the saves of one question: a save whose seq is
@@ -229,7 +251,7 @@ def response_save(
     """
     if isinstance(seq, bool) or not isinstance(seq, int) or not 0 < seq < MAX_SEQ:
         raise ValidationError({"seq": _("seq must be a positive whole number.")})
-    attempt = Attempt.objects.select_for_update(no_key=True).get(pk=attempt.pk)
+    attempt = _locked_attempt(attempt, student)
     _require_open(attempt, now or timezone.now())
     response = (
         Response.objects.select_related("version", "question")
@@ -252,41 +274,47 @@ def response_save(
     return response
 
 
-def _grade_responses(responses: Sequence[Response]) -> Decimal:
-    """Grade and store each response's credit; returns the total score."""
+def _grade_responses(responses: Iterable[Response], *, also: Sequence[str] = ()) -> Decimal:
+    """
+    Grade each response and store its credit, with the `also` fields, in one UPDATE; returns the
+    total score.
+    """
+    responses = list(responses)
     total = Decimal(0)
-    by_result: dict[tuple[Decimal, Decimal], list[int]] = defaultdict(list)
     for response in responses:
         result = grade(response.question.kind, response.version.spec, response.answer)
         response.fraction = result.fraction
         response.score = (response.points * result.fraction).quantize(_CENT, ROUND_HALF_UP)
         total += response.score
-        by_result[response.fraction, response.score].append(response.pk)
-    # One UPDATE per distinct result (a handful per attempt): far cheaper than bulk_update's
-    # CASE per row and field.
-    for (fraction, score), ids in by_result.items():
-        Response.objects.filter(pk__in=ids).update(fraction=fraction, score=score)
+    Response.objects.bulk_update(responses, ["fraction", "score", *also])
     return total
 
 
 @transaction.atomic
-def attempt_submit(*, attempt: Attempt, auto: bool = False, now: datetime | None = None) -> Attempt:
+def attempt_submit(
+    *,
+    attempt: Attempt,
+    student: User | None = None,
+    auto: bool = False,
+    now: datetime | None = None,
+) -> Attempt:
     """
-    Grade and close the attempt with what was saved. Idempotent: a submitted attempt comes back
-    as it is. Submitting past the deadline closes it the same way the auto-submit would (with
-    the answers saved in time) and marks it auto-submitted.
+    Grade and close the attempt with what was saved (with `student`: only that student's).
+    Idempotent: a submitted attempt comes back as it is. Submitting past the deadline closes it
+    the same way the auto-submit would (with the answers saved in time), marked auto-submitted.
     """
-    attempt = (
-        Attempt.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("assessment")
-        .get(pk=attempt.pk)
-    )
+    attempt = _locked_attempt(attempt, student)
     if attempt.status == AttemptStatus.SUBMITTED:
         return attempt
     now = now or timezone.now()
     late = bool(attempt.deadline and now > attempt.deadline + GRACE)
-    responses = list(attempt.responses.select_related("version", "question"))
-    attempt.score = _grade_responses(responses)
+    # Prefetched rather than read apart, so the review of the result (selectors.attempt_review)
+    # reuses these graded responses instead of reading them again.
+    prefetch_related_objects(
+        [attempt],
+        Prefetch("responses", queryset=Response.objects.select_related("version", "question")),
+    )
+    attempt.score = _grade_responses(attempt.responses.all())
     attempt.status = AttemptStatus.SUBMITTED
     attempt.submitted_at = min(now, attempt.deadline + GRACE) if late else now
     attempt.auto_submitted = auto or late
@@ -343,8 +371,7 @@ def question_regrade(*, question: Question, assessment: Assessment | None = None
         except ValidationError:
             response.answer = None
         changed.append(response)
-    _grade_responses(changed)
-    Response.objects.bulk_update(changed, ["version", "points", "answer"])
+    _grade_responses(changed, also=["version", "points", "answer"])
     attempt_ids = sorted({response.attempt_id for response in changed})
     for attempt in Attempt.objects.select_for_update().filter(pk__in=attempt_ids):
         totals = attempt.responses.aggregate(score=Sum("score"), max_score=Sum("points"))

@@ -14,6 +14,7 @@ from assessments.selectors import question_is_answered
 from assessments.spec import spec_clean
 from courses.content import render_markdown
 from courses.models import Course, KnowledgePoint, Tag
+from courses.services.authoring import tag_list_get_or_create
 from lms.models import User
 
 MAX_STEM = 20_000
@@ -58,33 +59,30 @@ def _knowledge_points(course: Course, points: Iterable[KnowledgePoint]) -> list[
 
 
 def _tags(course: Course, names: Iterable[str]) -> list[Tag]:
-    tags = []
-    for name in dict.fromkeys(n.strip() for n in names if n and n.strip()):
-        if len(name) > 50:
-            raise ValidationError({"tags": _("A tag is at most 50 characters.")})
-        tag = Tag.objects.filter(school_id=course.school_id, name__iexact=name).first()
-        if tag is None:
-            tag = Tag(school_id=course.school_id, name=name)
-            tag.full_clean()
-            tag.save()
-        tags.append(tag)
-    return tags
+    """The school's tags of these names (created when new), via the courses app's service."""
+    names = [name.strip() for name in names if name and name.strip()]
+    if any(len(name) > 50 for name in names):
+        raise ValidationError({"tags": _("A tag is at most 50 characters.")})
+    return tag_list_get_or_create(school=course.school, names=names) if names else []
 
 
-def _version_new(
-    question: Question, *, stem: str, spec: dict, explanation: str, points: Decimal
-) -> QuestionVersion:
+def _version_fields(
+    kind: str, *, stem: str, spec: dict, explanation: str, points: Decimal | int
+) -> dict:
+    """A question version's content fields, with its Markdown rendered."""
+    return {
+        "stem": stem,
+        "stem_html": render_markdown(stem),
+        "spec": _render_spec(kind, spec),
+        "explanation": explanation,
+        "explanation_html": render_markdown(explanation),
+        "points": Decimal(points),
+    }
+
+
+def _version_new(question: Question, fields: dict) -> QuestionVersion:
     last = question.versions.order_by("-number").values_list("number", flat=True).first()
-    version = QuestionVersion(
-        question=question,
-        number=(last or 0) + 1,
-        stem=stem,
-        stem_html=render_markdown(stem),
-        spec=_render_spec(question.kind, spec),
-        explanation=explanation,
-        explanation_html=render_markdown(explanation),
-        points=points,
-    )
+    version = QuestionVersion(question=question, number=(last or 0) + 1, **fields)
     version.full_clean(exclude=["question"])
     version.save()
     return version
@@ -118,7 +116,8 @@ def question_create(
     question.full_clean(exclude=["current_version"])
     question.save()
     question.current_version = _version_new(
-        question, stem=stem, spec=spec, explanation=explanation, points=Decimal(points)
+        question,
+        _version_fields(kind, stem=stem, spec=spec, explanation=explanation, points=points),
     )
     question.save(update_fields=["current_version"])
     question.knowledge_points.set(_knowledge_points(course, knowledge_points))
@@ -152,19 +151,17 @@ def question_update(
     question = Question.objects.select_for_update().get(pk=question.pk)
     stem, explanation = _texts(stem, explanation)
     spec = spec_clean(question.kind, spec)
-    current = question.current_version
+    fields = _version_fields(
+        question.kind, stem=stem, spec=spec, explanation=explanation, points=points
+    )
     if question_is_answered(question=question):
-        question.current_version = _version_new(
-            question, stem=stem, spec=spec, explanation=explanation, points=Decimal(points)
-        )
+        question.current_version = _version_new(question, fields)
     else:
-        current.stem, current.stem_html = stem, render_markdown(stem)
-        current.spec = _render_spec(question.kind, spec)
-        current.explanation = explanation
-        current.explanation_html = render_markdown(explanation)
-        current.points = Decimal(points)
+        current = question.current_version
+        for name, value in fields.items():
+            setattr(current, name, value)
         current.full_clean(exclude=["question"])
-        current.save()
+        current.save(update_fields=[*fields])
     question.title = (title or "").strip() or _title_from(stem)
     question.difficulty = difficulty
     question.full_clean(exclude=["current_version"])

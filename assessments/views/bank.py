@@ -35,8 +35,9 @@ from assessments.services.questions import (
     question_import,
     question_update,
 )
+from assessments.views.lookups import editable_course
 from courses.models import Course
-from courses.selectors import course_list_editable
+from lms.forms import add_service_errors
 from lms.http import posted_id
 
 PAGE_SIZE = 50
@@ -56,10 +57,6 @@ KIND_HELP = {
 
 
 # --- Reads for these pages --------------------------------------------------------------------
-
-
-def _editable_course(request: HttpRequest, course_id: int) -> Course:
-    return get_object_or_404(course_list_editable(user=request.user), pk=course_id)
 
 
 def _question(request: HttpRequest, course: Course, question_id: int) -> Question:
@@ -87,7 +84,7 @@ def _filters(request: HttpRequest) -> dict:
 @login_required
 @require_GET
 def bank_list(request: HttpRequest, course_id: int) -> HttpResponse:
-    course = _editable_course(request, course_id)
+    course = editable_course(request, course_id)
     filters = _filters(request)
     questions = question_list_for_bank(
         user=request.user,
@@ -130,7 +127,7 @@ def _kind_choices() -> list[dict]:
 @login_required
 @require_GET
 def bank_new(request: HttpRequest, course_id: int) -> HttpResponse:
-    course = _editable_course(request, course_id)
+    course = editable_course(request, course_id)
     return render(
         request, "assessments/bank_new.html", {"course": course, "kinds": _kind_choices()}
     )
@@ -165,7 +162,7 @@ def _editor_page(
 @login_required
 @require_http_methods(["GET", "POST"])
 def bank_create(request: HttpRequest, course_id: int, kind: str) -> HttpResponse:
-    course = _editable_course(request, course_id)
+    course = editable_course(request, course_id)
     if kind not in KIND_PARTS:
         return render(
             request,
@@ -201,7 +198,7 @@ def bank_create(request: HttpRequest, course_id: int, kind: str) -> HttpResponse
 @login_required
 @require_http_methods(["GET", "POST"])
 def bank_edit(request: HttpRequest, course_id: int, question_id: int) -> HttpResponse:
-    course = _editable_course(request, course_id)
+    course = editable_course(request, course_id)
     question = _question(request, course, question_id)
     posted = request.method == "POST"
     more_rows = "add_rows" in request.POST
@@ -277,7 +274,7 @@ def _answer_view(question: Question) -> dict:
 @login_required
 @require_GET
 def bank_preview(request: HttpRequest, course_id: int, question_id: int) -> HttpResponse:
-    course = _editable_course(request, course_id)
+    course = editable_course(request, course_id)
     question = _question(request, course, question_id)
     return render(
         request,
@@ -289,7 +286,7 @@ def bank_preview(request: HttpRequest, course_id: int, question_id: int) -> Http
 @login_required
 @require_GET
 def bank_answers(request: HttpRequest, course_id: int, question_id: int) -> HttpResponse:
-    course = _editable_course(request, course_id)
+    course = editable_course(request, course_id)
     question = _question(request, course, question_id)
     return render(
         request,
@@ -315,7 +312,7 @@ def _back_to_bank(request: HttpRequest, course: Course) -> HttpResponse:
 @login_required
 @require_POST
 def bank_archive(request: HttpRequest, course_id: int, question_id: int) -> HttpResponse:
-    course = _editable_course(request, course_id)
+    course = editable_course(request, course_id)
     question = _question(request, course, question_id)
     archived = request.POST.get("archived") != "0"
     question_archive(question=question, archived=archived)
@@ -337,7 +334,7 @@ def _confirm(request: HttpRequest, course: Course, **context) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def bank_delete(request: HttpRequest, course_id: int, question_id: int) -> HttpResponse:
-    course = _editable_course(request, course_id)
+    course = editable_course(request, course_id)
     question = _question(request, course, question_id)
     if request.method == "POST":
         try:
@@ -366,7 +363,7 @@ def bank_delete(request: HttpRequest, course_id: int, question_id: int) -> HttpR
 @login_required
 @require_http_methods(["GET", "POST"])
 def bank_regrade(request: HttpRequest, course_id: int, question_id: int) -> HttpResponse:
-    course = _editable_course(request, course_id)
+    course = editable_course(request, course_id)
     question = _question(request, course, question_id)
     edit_url = reverse("assessments:bank_edit", args=[course.pk, question.pk])
     if request.method == "POST":
@@ -421,7 +418,7 @@ def _parsed_rows(report: ParseResult) -> list[dict]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def bank_import(request: HttpRequest, course_id: int) -> HttpResponse:
-    course = _editable_course(request, course_id)
+    course = editable_course(request, course_id)
     form = ImportForm(request.POST or None, request.FILES or None)
     report, status = None, 200
     if request.method == "POST":
@@ -440,7 +437,7 @@ def bank_import(request: HttpRequest, course_id: int) -> HttpResponse:
                             user=request.user,
                         )
                     except ValidationError as error:
-                        form.add_error(None, error)
+                        add_service_errors(form, error)
                     else:
                         messages.success(
                             request,
@@ -473,7 +470,7 @@ def bank_import(request: HttpRequest, course_id: int) -> HttpResponse:
 @require_GET
 def bank_export(request: HttpRequest, course_id: int) -> HttpResponse:
     """The course's questions (archived ones left out) as a GIFT file."""
-    course = _editable_course(request, course_id)
+    course = editable_course(request, course_id)
     return questions_gift_response(
         course=course, questions=question_list_for_bank(user=request.user, course=course)
     )

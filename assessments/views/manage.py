@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,7 +24,6 @@ from assessments.models import Assessment, Selection
 from assessments.selectors import (
     accommodation_list,
     assessment_item_list,
-    assessment_list_editable,
     assessment_list_with_counts,
     assessment_question_ids,
     draw_rule_available_counts,
@@ -49,8 +47,9 @@ from assessments.services.authoring import (
     assessment_question_remove,
     assessment_update,
 )
+from assessments.views.lookups import editable_assessment, editable_course
 from courses.models import Course
-from courses.selectors import course_list_editable
+from lms.forms import add_service_errors
 from lms.http import posted_id
 
 BANK_PAGE_SIZE = 25
@@ -61,28 +60,6 @@ WEAK_DISCRIMINATION_BELOW = 20
 
 
 # --- Lookups ------------------------------------------------------------------------------------
-
-
-def _editable_course(request: HttpRequest, course_id: int) -> Course:
-    return get_object_or_404(
-        course_list_editable(user=request.user).select_related("school"), pk=course_id
-    )
-
-
-def _editable_assessment(request: HttpRequest, assessment_id: int) -> Assessment:
-    return get_object_or_404(
-        assessment_list_editable(user=request.user).select_related("course__school"),
-        pk=assessment_id,
-    )
-
-
-def _add_errors(form: Form, error: ValidationError) -> None:
-    """A service's refusal on the form: on the field it names when the form shows that field."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _questions_url(assessment: Assessment, query: str = "") -> str:
@@ -96,7 +73,7 @@ def _questions_url(assessment: Assessment, query: str = "") -> str:
 @login_required
 @require_GET
 def assessment_list(request: HttpRequest, course_id: int) -> HttpResponse:
-    course = _editable_course(request, course_id)
+    course = editable_course(request, course_id)
     return render(
         request,
         "assessments/manage_list.html",
@@ -131,7 +108,7 @@ def _settings_page(request, course, assessment, form) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def assessment_new(request: HttpRequest, course_id: int) -> HttpResponse:
-    course = _editable_course(request, course_id)
+    course = editable_course(request, course_id)
     form = AssessmentSettingsForm(request.POST if request.method == "POST" else None, course=course)
     if request.method == "POST" and form.is_valid():
         try:
@@ -139,7 +116,7 @@ def assessment_new(request: HttpRequest, course_id: int) -> HttpResponse:
                 course=course, created_by=request.user, **_settings(form)
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Assessment created. Now choose its questions."))
             return redirect(_questions_url(assessment))
@@ -149,7 +126,7 @@ def assessment_new(request: HttpRequest, course_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def assessment_edit(request: HttpRequest, assessment_id: int) -> HttpResponse:
-    assessment = _editable_assessment(request, assessment_id)
+    assessment = editable_assessment(request, assessment_id)
     course = assessment.course
     form = AssessmentSettingsForm(
         request.POST if request.method == "POST" else None, instance=assessment, course=course
@@ -158,7 +135,7 @@ def assessment_edit(request: HttpRequest, assessment_id: int) -> HttpResponse:
         try:
             assessment_update(assessment=assessment, **_settings(form))
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
             assessment.refresh_from_db()  # the service set the refused values on the instance
         else:
             messages.success(request, _("Settings saved."))
@@ -213,27 +190,38 @@ def _questions_page(
 @login_required
 @require_GET
 def assessment_questions(request: HttpRequest, assessment_id: int) -> HttpResponse:
-    assessment = _editable_assessment(request, assessment_id)
+    assessment = editable_assessment(request, assessment_id)
     if request.htmx and assessment.selection == Selection.FIXED:
         return render(request, "assessments/_manage_bank.html", _bank_context(request, assessment))
     return _questions_page(request, assessment)
 
 
-def _change_fixed_list(
-    request: HttpRequest, assessment: Assessment, change: Callable[[], object], done: str
+def _change_questions(
+    request: HttpRequest,
+    assessment: Assessment,
+    change: Callable[[], object],
+    done: str,
+    *,
+    selection: str,
+    rule_form: DrawRuleForm | None = None,
 ) -> HttpResponse:
-    """Run `change` (a service changing the fixed list); a refusal shows on the page."""
-    if assessment.selection != Selection.FIXED:
-        return _questions_page(
-            request,
-            assessment,
-            error=_("This assessment draws its questions at random: edit its draw rules."),
-            status=400,
-        )
+    """
+    Run `change` (a service changing the fixed list or the draw rules, as `selection` says); a
+    refusal shows on `rule_form`, or on the page.
+    """
+    if assessment.selection != selection:
+        if selection == Selection.FIXED:
+            wrong = _("This assessment draws its questions at random: edit its draw rules.")
+        else:
+            wrong = _("This assessment has a fixed list of questions: edit the list.")
+        return _questions_page(request, assessment, error=wrong, status=400)
     try:
         change()
     except ValidationError as error:
-        return _questions_page(request, assessment, error=" ".join(error.messages), status=400)
+        if rule_form is None:
+            return _questions_page(request, assessment, error=" ".join(error.messages), status=400)
+        add_service_errors(rule_form, error)
+        return _questions_page(request, assessment, rule_form=rule_form, status=400)
     messages.success(request, done)
     return redirect(_questions_url(assessment, request.GET.urlencode()))
 
@@ -241,7 +229,7 @@ def _change_fixed_list(
 @login_required
 @require_POST
 def question_add(request: HttpRequest, assessment_id: int) -> HttpResponse:
-    assessment = _editable_assessment(request, assessment_id)
+    assessment = editable_assessment(request, assessment_id)
     question = (
         question_list_editable(user=request.user)
         .filter(pk=posted_id(request.POST.get("question")))
@@ -253,99 +241,78 @@ def question_add(request: HttpRequest, assessment_id: int) -> HttpResponse:
             raise ValidationError(_("There is no such question in the bank."))
         assessment_question_add(assessment=assessment, question=question)
 
-    return _change_fixed_list(request, assessment, add, _("Question added."))
+    return _change_questions(
+        request, assessment, add, _("Question added."), selection=Selection.FIXED
+    )
 
 
 @login_required
 @require_POST
 def question_remove(request: HttpRequest, assessment_id: int) -> HttpResponse:
-    assessment = _editable_assessment(request, assessment_id)
+    assessment = editable_assessment(request, assessment_id)
     question_id = posted_id(request.POST.get("question"))
-    return _change_fixed_list(
+    return _change_questions(
         request,
         assessment,
         lambda: assessment_question_remove(assessment=assessment, question_id=question_id),
         _("Question removed."),
+        selection=Selection.FIXED,
     )
 
 
 @login_required
 @require_POST
 def question_move(request: HttpRequest, assessment_id: int) -> HttpResponse:
-    assessment = _editable_assessment(request, assessment_id)
+    assessment = editable_assessment(request, assessment_id)
     question_id = posted_id(request.POST.get("question"))
     offset = -1 if request.POST.get("direction") == "up" else 1
-    return _change_fixed_list(
+    return _change_questions(
         request,
         assessment,
         lambda: assessment_question_move(
             assessment=assessment, question_id=question_id, offset=offset
         ),
         _("Question moved."),
+        selection=Selection.FIXED,
     )
-
-
-def _change_rules(
-    request: HttpRequest,
-    assessment: Assessment,
-    change: Callable[[], object],
-    form: DrawRuleForm | None,
-    done: str,
-) -> HttpResponse:
-    """Run `change` (a service changing the draw rules); a refusal shows on `form` or the page."""
-    if assessment.selection != Selection.RANDOM:
-        return _questions_page(
-            request,
-            assessment,
-            error=_("This assessment has a fixed list of questions: edit the list."),
-            status=400,
-        )
-    try:
-        change()
-    except ValidationError as error:
-        if form is None:
-            return _questions_page(request, assessment, error=" ".join(error.messages), status=400)
-        _add_errors(form, error)
-        return _questions_page(request, assessment, rule_form=form, status=400)
-    messages.success(request, done)
-    return redirect(_questions_url(assessment))
 
 
 @login_required
 @require_POST
 def rule_add(request: HttpRequest, assessment_id: int) -> HttpResponse:
-    assessment = _editable_assessment(request, assessment_id)
+    assessment = editable_assessment(request, assessment_id)
     form = DrawRuleForm(request.POST, course=assessment.course)
     if not form.is_valid():
         return _questions_page(request, assessment, rule_form=form, status=400)
     rule = DrawRuleSpec(**form.cleaned_data)
-    return _change_rules(
+    return _change_questions(
         request,
         assessment,
         lambda: assessment_draw_rule_add(assessment=assessment, rule=rule),
-        form,
         _("Draw rule added."),
+        selection=Selection.RANDOM,
+        rule_form=form,
     )
 
 
 @login_required
 @require_POST
 def rule_remove(request: HttpRequest, assessment_id: int) -> HttpResponse:
-    assessment = _editable_assessment(request, assessment_id)
+    assessment = editable_assessment(request, assessment_id)
     position = posted_id(request.POST.get("rule"))  # 1 for the first rule
-    return _change_rules(
+    return _change_questions(
         request,
         assessment,
         lambda: assessment_draw_rule_remove(assessment=assessment, position=position),
-        None,
         _("Draw rule removed."),
+        selection=Selection.RANDOM,
     )
 
 
 @login_required
 @require_POST
 def assessment_publish_view(request: HttpRequest, assessment_id: int) -> HttpResponse:
-    assessment = _editable_assessment(request, assessment_id)
+    assessment = editable_assessment(request, assessment_id)
     publish = request.POST.get("publish") == "1"
     try:
         assessment_publish(assessment=assessment, published=publish)
@@ -378,7 +345,7 @@ def _accommodations_page(request, assessment, form) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def accommodations(request: HttpRequest, assessment_id: int) -> HttpResponse:
-    assessment = _editable_assessment(request, assessment_id)
+    assessment = editable_assessment(request, assessment_id)
     form = AccommodationForm(
         request.POST if request.method == "POST" else None, course=assessment.course
     )
@@ -386,7 +353,7 @@ def accommodations(request: HttpRequest, assessment_id: int) -> HttpResponse:
         try:
             kept = accommodation_set(assessment=assessment, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, _("Accommodation saved.") if kept else _("Accommodation removed.")
@@ -400,7 +367,7 @@ def accommodations(request: HttpRequest, assessment_id: int) -> HttpResponse:
 def accommodation_remove(
     request: HttpRequest, assessment_id: int, accommodation_id: int
 ) -> HttpResponse:
-    assessment = _editable_assessment(request, assessment_id)
+    assessment = editable_assessment(request, assessment_id)
     accommodation = get_object_or_404(
         assessment.accommodations.select_related("student", "classroom"), pk=accommodation_id
     )
@@ -435,7 +402,7 @@ def _hints(row: dict) -> list[str]:
 @login_required
 @require_GET
 def item_analysis_page(request: HttpRequest, assessment_id: int) -> HttpResponse:
-    assessment = _editable_assessment(request, assessment_id)
+    assessment = editable_assessment(request, assessment_id)
     rows = [{**row, "hints": _hints(row)} for row in item_analysis(assessment=assessment)]
     return render(
         request,
@@ -473,7 +440,7 @@ def _gradebook_table(course: Course) -> dict:
 @login_required
 @require_GET
 def gradebook_page(request: HttpRequest, course_id: int) -> HttpResponse:
-    course = _editable_course(request, course_id)
+    course = editable_course(request, course_id)
     return render(
         request, "assessments/gradebook.html", {"course": course, **_gradebook_table(course)}
     )
@@ -482,5 +449,5 @@ def gradebook_page(request: HttpRequest, course_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def gradebook_csv(request: HttpRequest, course_id: int) -> HttpResponse:
-    course = _editable_course(request, course_id)
+    course = editable_course(request, course_id)
     return gradebook_csv_response(course=course, book=gradebook(course=course))

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,7 +14,7 @@ from assessments.selectors import (
     assessment_list_editable,
     assessment_list_for_course,
     assessment_list_for_student,
-    assessment_list_visible,
+    assessment_list_visible_with_roles,
     attempt_list_for_student,
     attempt_review,
     attempt_view,
@@ -38,11 +38,9 @@ def course_section(request: HttpRequest, course, can_edit: bool) -> dict | None:
 @login_required
 @require_GET
 def assessment_detail(request: HttpRequest, assessment_id: int) -> HttpResponse:
-    assessment = get_object_or_404(assessment_list_visible(user=request.user), pk=assessment_id)
-    can_edit = assessment_list_editable(user=request.user).filter(pk=assessment.pk).exists()
-    is_student = assessment_list_for_student(user=request.user).filter(pk=assessment.pk).exists()
-    if not (can_edit or is_student):
-        raise Http404
+    assessment = get_object_or_404(
+        assessment_list_visible_with_roles(user=request.user), pk=assessment_id
+    )
     attempts = list(
         attempt_list_for_student(user=request.user).filter(assessment=assessment).order_by("number")
     )
@@ -54,10 +52,12 @@ def assessment_detail(request: HttpRequest, assessment_id: int) -> HttpResponse:
         "assessments/assessment_detail.html",
         {
             "assessment": assessment,
-            "can_edit": can_edit,
-            "is_student": is_student,
+            "can_edit": assessment.can_edit,
+            "is_student": assessment.is_student,
             "attempts": attempts,
-            "open_attempt": next((a for a in attempts if a.status == "in_progress"), None),
+            "open_attempt": next(
+                (a for a in attempts if a.status == AttemptStatus.IN_PROGRESS), None
+            ),
             "grade": student_grade(assessment=assessment, scores=scores),
             "attempts_allowed": allowed,
             "attempts_left": None if allowed is None else max(0, allowed - len(attempts)),
@@ -110,9 +110,7 @@ def _take_text() -> dict[str, str]:
 @login_required
 @require_GET
 def attempt_take(request: HttpRequest, attempt_id: int) -> HttpResponse:
-    attempt = get_object_or_404(
-        attempt_list_for_student(user=request.user).select_related("assessment"), pk=attempt_id
-    )
+    attempt = get_object_or_404(attempt_list_for_student(user=request.user), pk=attempt_id)
     if attempt.status == AttemptStatus.SUBMITTED:
         return redirect("assessments:result", attempt_id=attempt.pk)
     view = attempt_view(attempt=attempt)
@@ -139,9 +137,7 @@ def attempt_take(request: HttpRequest, attempt_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def attempt_result(request: HttpRequest, attempt_id: int) -> HttpResponse:
-    attempt = get_object_or_404(
-        attempt_list_for_student(user=request.user).select_related("assessment"), pk=attempt_id
-    )
+    attempt = get_object_or_404(attempt_list_for_student(user=request.user), pk=attempt_id)
     if attempt.status != AttemptStatus.SUBMITTED:
         return redirect("assessments:take", attempt_id=attempt.pk)
     return render(

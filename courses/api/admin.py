@@ -5,7 +5,6 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,21 +20,26 @@ from courses.services.enrollment import (
 )
 from courses.services.imports import import_job_create, import_job_start
 from lms.models import Classroom, Role, School, User
-from lms.selectors import school_list_for_user, user_has_school_role
+from lms.selectors import scope_to_user_schools
+
+
+def _administered(queryset, request, *, school_field: str = "school"):
+    """The rows of `queryset` in the schools the user administers (any other id is a 404)."""
+    return scope_to_user_schools(
+        queryset, user=request.user, roles=(Role.ADMIN,), school_field=school_field
+    )
 
 
 def _admin_school(request, school_id: int) -> School:
-    school = get_object_or_404(school_list_for_user(user=request.user), pk=school_id)
-    if not user_has_school_role(user=request.user, school=school, roles=(Role.ADMIN,)):
-        raise NotFound()
-    return school
+    return get_object_or_404(
+        _administered(School.objects.all(), request, school_field="pk"), pk=school_id
+    )
 
 
 def _admin_course(request, course_id: int) -> Course:
-    course = get_object_or_404(course_list_editable(user=request.user), pk=course_id)
-    if not user_has_school_role(user=request.user, school=course.school, roles=(Role.ADMIN,)):
-        raise NotFound()
-    return course
+    return get_object_or_404(
+        _administered(Course.objects.select_related("school"), request), pk=course_id
+    )
 
 
 @extend_schema_serializer(component_name="RosterEntry")
@@ -167,10 +171,7 @@ class ImportJobCreateApi(APIView):
 class ImportJobDetailApi(APIView):
     @extend_schema(responses=ImportJobSerializer, operation_id="courses_import_detail")
     def get(self, request, job_id: int):
-        admin_schools = School.objects.filter(
-            memberships__user=request.user, memberships__role=Role.ADMIN
-        )
-        job = get_object_or_404(ImportJob.objects.filter(school__in=admin_schools), pk=job_id)
+        job = get_object_or_404(_administered(ImportJob.objects.all(), request), pk=job_id)
         return Response(ImportJobSerializer(job).data)
 
 

@@ -1,12 +1,12 @@
 """REST endpoints for a course's teachers and its school's admins: build and change courses."""
 
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_serializer, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -18,8 +18,11 @@ from courses.selectors import (
     knowledge_point_list_editable,
     lesson_list_editable,
     module_list_editable,
+    module_list_with_content,
+    school_teacher_list,
 )
 from courses.services import authoring
+from lms.api.parsers import SafeJSONParser
 from lms.models import Role, User
 from lms.selectors import school_list_for_user, user_has_school_role
 
@@ -128,11 +131,7 @@ class CourseSerializer(serializers.Serializer):
 
 def _teachers(school, ids: list[int]) -> list[User]:
     """The school's teachers with these ids; any other id is refused without naming anyone."""
-    teachers = list(
-        User.objects.filter(
-            pk__in=ids, memberships__school=school, memberships__role=Role.TEACHER
-        ).distinct()
-    )
+    teachers = list(school_teacher_list(school=school).filter(pk__in=ids))
     if len(teachers) != len(set(ids)):
         raise serializers.ValidationError({"teachers": ["Not a teacher of this school."]})
     return teachers
@@ -163,9 +162,9 @@ class ManagedCourseListApi(APIView):
         ):
             raise NotFound()
         teachers = _teachers(school, data.pop("teachers", []))
-        if user_has_school_role(user=request.user, school=school, roles=(Role.TEACHER,)):
-            teachers = list({*teachers, request.user})
-        course = authoring.course_create(school=school, teachers=teachers, **data)
+        course = authoring.course_create(
+            school=school, teachers=teachers, created_by=request.user, **data
+        )
         return Response(CourseSerializer(course).data, status=status.HTTP_201_CREATED)
 
 
@@ -295,14 +294,7 @@ class CourseContentApi(APIView):
     @extend_schema(responses=ModuleSerializer(many=True), operation_id="courses_manage_modules")
     def get(self, request, course_id: int):
         course = get_object_or_404(editable_courses(request), pk=course_id)
-        lessons = Lesson.objects.order_by("position", "pk").prefetch_related(
-            "knowledge_points",
-            "prerequisites",
-            Prefetch("blocks", ContentBlock.objects.order_by("position", "pk")),
-        )
-        modules = course.modules.order_by("position", "pk").prefetch_related(
-            Prefetch("lessons", lessons)
-        )
+        modules = module_list_with_content(course=course)
         return Response(ModuleSerializer(modules, many=True).data)
 
     @extend_schema(
@@ -440,7 +432,7 @@ class LessonDuplicateApi(APIView):
 
 
 class LessonBlocksApi(APIView):
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [SafeJSONParser, MultiPartParser, FormParser]
 
     @extend_schema(
         request=BlockSerializer,
@@ -456,7 +448,7 @@ class LessonBlocksApi(APIView):
 
 
 class BlockManageApi(APIView):
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [SafeJSONParser, MultiPartParser, FormParser]
 
     @extend_schema(
         request=BlockSerializer,

@@ -6,7 +6,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from courses.models import Level, Program
+from courses.models import Level
 from courses.selectors import (
     catalog_course_list,
     course_cards,
@@ -16,7 +16,9 @@ from courses.selectors import (
     lesson_access,
     lesson_blocks,
     lesson_list_visible,
+    program_is_enrolled,
     program_list_for_catalog,
+    program_list_visible,
     program_progress,
 )
 from courses.services.enrollment import enrollment_self_enroll, program_enroll
@@ -296,10 +298,10 @@ class ProgramDetailApi(APIView):
 
     @extend_schema(responses=OutputSerializer, operation_id="courses_program_detail")
     def get(self, request, program_id: int):
-        program = get_object_or_404(_visible_programs(request), pk=program_id)
+        program = get_object_or_404(program_list_visible(user=request.user), pk=program_id)
         data = {
             "program": program,
-            "enrolled": program.enrollments.filter(student=request.user).exists(),
+            "enrolled": program_is_enrolled(program=program, user=request.user),
             "steps": program_progress(program=program, user=request.user),
         }
         return Response(self.OutputSerializer(data).data)
@@ -308,12 +310,6 @@ class ProgramDetailApi(APIView):
 class ProgramEnrollApi(APIView):
     @extend_schema(request=None, responses={201: None}, operation_id="courses_program_enroll")
     def post(self, request, program_id: int):
-        program = get_object_or_404(_visible_programs(request), pk=program_id)
+        program = get_object_or_404(program_list_visible(user=request.user), pk=program_id)
         enrollment = program_enroll(student=request.user, program=program)
         return Response({"status": enrollment.status}, status=status.HTTP_201_CREATED)
-
-
-def _visible_programs(request):
-    return Program.objects.filter(
-        school__in=school_list_for_user(user=request.user), is_published=True
-    )

@@ -21,6 +21,7 @@ from courses.models import (
     Module,
     Tag,
 )
+from courses.selectors import school_teacher_list
 from lms.models import Role, School, User
 from lms.selectors import user_has_school_role
 
@@ -62,7 +63,8 @@ def _update(instance: Model, fields: dict) -> Model:
     return instance
 
 
-def _tags_for(school: School, names: Iterable[str]) -> list[Tag]:
+def tag_list_get_or_create(*, school: School, names: Iterable[str]) -> list[Tag]:
+    """The school's tags with these names (case-insensitive), creating the missing ones."""
     tags = []
     for name in dict.fromkeys(n.strip() for n in names if n.strip()):
         tag = Tag.objects.filter(school=school, name__iexact=name).first()
@@ -71,11 +73,12 @@ def _tags_for(school: School, names: Iterable[str]) -> list[Tag]:
 
 
 def _require_teachers(school: School, teachers: Sequence[User]) -> None:
-    outsiders = [
-        t.username
-        for t in teachers
-        if not user_has_school_role(user=t, school=school, roles=(Role.TEACHER,))
-    ]
+    known = set(
+        school_teacher_list(school=school)
+        .filter(pk__in=[t.pk for t in teachers])
+        .values_list("pk", flat=True)
+    )
+    outsiders = [t.username for t in teachers if t.pk not in known]
     if outsiders:
         raise ValidationError(
             {
@@ -101,7 +104,16 @@ def course_create(
     starts_on: date | None = None,
     ends_on: date | None = None,
     cover_image=None,
+    created_by: User | None = None,
 ) -> Course:
+    """A new draft course; `created_by`, when a teacher of the school, is one of its teachers."""
+    teachers = list(teachers)
+    if (
+        created_by is not None
+        and created_by not in teachers
+        and user_has_school_role(user=created_by, school=school, roles=(Role.TEACHER,))
+    ):
+        teachers.append(created_by)
     _require_teachers(school, teachers)
     course = _save_new(
         Course(
@@ -120,7 +132,7 @@ def course_create(
         )
     )
     course.teachers.set(teachers)
-    course.tags.set(_tags_for(school, tags))
+    course.tags.set(tag_list_get_or_create(school=school, names=tags))
     return course
 
 
@@ -142,7 +154,7 @@ def course_update(
         _require_teachers(course.school, teachers)
         course.teachers.set(teachers)
     if tags is not None:
-        course.tags.set(_tags_for(course.school, tags))
+        course.tags.set(tag_list_get_or_create(school=course.school, names=tags))
     return course
 
 

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from courses.models import Course, Program, ProgramCourse
+from courses.services.authoring import _next_position, _save_new, _update
 from lms.models import School
 
 
@@ -12,10 +13,7 @@ from lms.models import School
 def program_create(
     *, school: School, title: str, audience: str, level: str, goal: str = ""
 ) -> Program:
-    program = Program(school=school, title=title, audience=audience, level=level, goal=goal)
-    program.full_clean()
-    program.save()
-    return program
+    return _save_new(Program(school=school, title=title, audience=audience, level=level, goal=goal))
 
 
 @transaction.atomic
@@ -23,11 +21,7 @@ def program_update(*, program: Program, **fields) -> Program:
     allowed = {"title", "goal", "audience", "level"}
     if set(fields) - allowed:
         raise TypeError(f"program_update() got unknown fields: {sorted(set(fields) - allowed)}")
-    for name, value in fields.items():
-        setattr(program, name, value)
-    program.full_clean()
-    program.save(update_fields=[*fields, "updated_at"])
-    return program
+    return _update(program, fields)
 
 
 @transaction.atomic
@@ -52,17 +46,15 @@ def program_add_course(
         raise ValidationError(_("The course belongs to another school."))
     if program.steps.filter(course=course).exists():
         raise ValidationError(_("The course is already in the program."))
-    last = program.steps.order_by("-position").first()
-    step = ProgramCourse(
-        program=program,
-        course=course,
-        delivery_mode=delivery_mode,
-        expected_weeks=expected_weeks,
-        position=last.position + 1 if last else 0,
+    return _save_new(
+        ProgramCourse(
+            program=program,
+            course=course,
+            delivery_mode=delivery_mode,
+            expected_weeks=expected_weeks,
+            position=_next_position(program.steps.all()),
+        )
     )
-    step.full_clean()
-    step.save()
-    return step
 
 
 @transaction.atomic

@@ -2,13 +2,14 @@ from django import template
 from django.urls import reverse
 
 from courses.sections import editor_links
+from courses.selectors import progress_percent
 
 register = template.Library()
 
 
 @register.simple_tag
 def percent_of(part: int, whole: int) -> int:
-    return round(100 * part / whole) if whole else 0
+    return progress_percent(part, whole)
 
 
 @register.simple_tag

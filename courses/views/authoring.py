@@ -28,16 +28,19 @@ from courses.models import Course, KnowledgePoint, Lesson
 from courses.selectors import (
     block_list_editable,
     course_list_editable,
+    enrollable_student_list,
     knowledge_point_list,
+    lesson_blocks,
     lesson_list_editable,
     module_list_editable,
     roster_for_course,
 )
 from courses.services import authoring
+from lms.forms import add_service_errors
 from lms.http import posted_id
-from lms.models import Classroom, Role, User
+from lms.models import Role
 from lms.school_context import school_context
-from lms.selectors import user_has_school_role
+from lms.selectors import classroom_list_for_user, user_has_school_role
 
 BLOCK_FIELDS = ("title", "body", "language", "url", "file", "captions", "alt_text")
 
@@ -67,7 +70,7 @@ def _try(request: HttpRequest, form, action) -> _Outcome:
         if form is None:
             messages.error(request, " ".join(error.messages))
         else:
-            form.add_error(None, error)
+            add_service_errors(form, error)
         return _Outcome(ok=False)
 
 
@@ -101,9 +104,6 @@ def course_create(request: HttpRequest) -> HttpResponse:
     form = CourseForm(request.POST or None, request.FILES or None, school=school)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        teachers = list(data["teachers"])
-        if user_has_school_role(user=request.user, school=school, roles=(Role.TEACHER,)):
-            teachers = list({*teachers, request.user})
         outcome = _try(
             request,
             form,
@@ -114,7 +114,8 @@ def course_create(request: HttpRequest) -> HttpResponse:
                 subject=data["subject"],
                 level=data["level"],
                 description=data["description"],
-                teachers=teachers,
+                teachers=list(data["teachers"]),
+                created_by=request.user,
                 tags=form.tag_names(),
                 allows_self_enrollment=data["allows_self_enrollment"],
                 starts_on=data["starts_on"],
@@ -303,12 +304,7 @@ def lesson_create(request: HttpRequest, module_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def lesson_edit(request: HttpRequest, lesson_id: int) -> HttpResponse:
     lesson = get_object_or_404(lesson_list_editable(user=request.user), pk=lesson_id)
-    course = lesson.module.course
-    form = LessonForm(
-        request.POST or None,
-        initial={"title": lesson.title, "estimated_minutes": lesson.estimated_minutes},
-        prefix="lesson",
-    )
+    form = _lesson_form(lesson, request.POST or None)
     tagging = LessonTaggingForm(request.POST or None, lesson=lesson, prefix="tags")
     if request.method == "POST" and form.is_valid() and tagging.is_valid():
 
@@ -325,18 +321,45 @@ def lesson_edit(request: HttpRequest, lesson_id: int) -> HttpResponse:
         if _try(request, tagging, save):
             messages.success(request, _("Lesson saved."))
             return redirect("courses:lesson_edit", lesson_id=lesson.pk)
+    return _lesson_edit_page(
+        request,
+        lesson,
+        form=form,
+        tagging=tagging,
+        block_form=BlockForm(prefix="block"),
+        status=400 if form.errors or tagging.errors else 200,
+    )
+
+
+def _lesson_form(lesson: Lesson, data=None) -> LessonForm:
+    return LessonForm(
+        data,
+        initial={"title": lesson.title, "estimated_minutes": lesson.estimated_minutes},
+        prefix="lesson",
+    )
+
+
+def _lesson_edit_page(
+    request: HttpRequest,
+    lesson: Lesson,
+    *,
+    form: LessonForm,
+    tagging: LessonTaggingForm,
+    block_form: BlockForm,
+    status: int,
+) -> HttpResponse:
     return render(
         request,
         "courses/lesson_edit.html",
         {
-            "course": course,
+            "course": lesson.module.course,
             "lesson": lesson,
             "form": form,
             "tagging": tagging,
-            "blocks": lesson.blocks.order_by("position", "pk"),
-            "block_form": BlockForm(prefix="block"),
+            "blocks": lesson_blocks(lesson=lesson),
+            "block_form": block_form,
         },
-        status=400 if form.errors or tagging.errors else 200,
+        status=status,
     )
 
 
@@ -390,20 +413,12 @@ def block_create(request: HttpRequest, lesson_id: int) -> HttpResponse:
         ):
             messages.success(request, _("Block added."))
             return redirect(reverse("courses:lesson_edit", args=[lesson.pk]) + "#blocks")
-    return render(
+    return _lesson_edit_page(
         request,
-        "courses/lesson_edit.html",
-        {
-            "course": lesson.module.course,
-            "lesson": lesson,
-            "form": LessonForm(
-                initial={"title": lesson.title, "estimated_minutes": lesson.estimated_minutes},
-                prefix="lesson",
-            ),
-            "tagging": LessonTaggingForm(lesson=lesson, prefix="tags"),
-            "blocks": lesson.blocks.order_by("position", "pk"),
-            "block_form": form,
-        },
+        lesson,
+        form=_lesson_form(lesson),
+        tagging=LessonTaggingForm(lesson=lesson, prefix="tags"),
+        block_form=form,
         status=400,
     )
 
@@ -555,12 +570,8 @@ def roster(request: HttpRequest, course_id: int) -> HttpResponse:
     }
     if is_admin:
         context.update(
-            classrooms=Classroom.objects.filter(school=course.school).order_by("name"),
+            classrooms=classroom_list_for_user(user=request.user, school=course.school),
             classroom_enrollments=course.classroom_enrollments.select_related("classroom"),
-            students=User.objects.filter(
-                memberships__school=course.school, memberships__role=Role.STUDENT
-            )
-            .exclude(enrollments__course=course, enrollments__status__in=["active", "completed"])
-            .order_by("username"),
+            students=enrollable_student_list(user=request.user, course=course),
         )
     return render(request, "courses/roster.html", context)

@@ -11,6 +11,7 @@ from courses.forms import ProgramForm, ProgramStepForm
 from courses.models import Program
 from courses.services import programs as services
 from courses.services.authoring import item_move
+from lms.forms import add_service_errors
 from lms.permissions import school_admin_required
 
 
@@ -26,7 +27,7 @@ def program_list(request: HttpRequest) -> HttpResponse:
         try:
             program = services.program_create(school=request.school, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             return redirect("courses:program_edit", program_id=program.pk)
     programs = (
@@ -56,7 +57,7 @@ def program_edit(request: HttpRequest, program_id: int) -> HttpResponse:
                 services.program_add_course(program=program, **step_form.cleaned_data)
                 return redirect("courses:program_edit", program_id=program.pk)
         except ValidationError as error:
-            (form if "save" in request.POST else step_form).add_error(None, error)
+            add_service_errors(form if "save" in request.POST else step_form, error)
     steps = program.steps.select_related("course").order_by("position", "pk")
     return render(
         request,

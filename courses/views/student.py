@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from courses.models import Level
+from courses.models import Level, Program
 from courses.permissions import course_can_edit
 from courses.sections import sections_for
 from courses.selectors import (
@@ -20,11 +20,13 @@ from courses.selectors import (
     lesson_access,
     lesson_blocks,
     lesson_list_visible,
+    program_is_enrolled,
     program_list_for_catalog,
     program_progress,
 )
 from courses.services.enrollment import enrollment_self_enroll, program_enroll
 from courses.services.progress import lesson_complete
+from lms.models import School
 from lms.school_context import school_context
 
 CATALOG_PAGE_SIZE = 24
@@ -34,12 +36,23 @@ def _error_text(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
-@login_required
-@require_GET
-def catalog(request: HttpRequest) -> HttpResponse:
+def _current_school(request: HttpRequest) -> School:
     school = school_context(request).current
     if school is None:
         raise Http404
+    return school
+
+
+def _catalog_program(request: HttpRequest, program_id: int) -> Program:
+    """A published program of the current school (404 for any other)."""
+    programs = program_list_for_catalog(user=request.user, school=_current_school(request))
+    return get_object_or_404(programs, pk=program_id)
+
+
+@login_required
+@require_GET
+def catalog(request: HttpRequest) -> HttpResponse:
+    school = _current_school(request)
     filters = {
         "query": request.GET.get("q", "").strip()[:100],
         "subject": request.GET.get("subject", "")[:80],
@@ -146,14 +159,9 @@ def lesson_mark_complete(request: HttpRequest, lesson_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def program_detail(request: HttpRequest, program_id: int) -> HttpResponse:
-    school = school_context(request).current
-    if school is None:
-        raise Http404
-    program = get_object_or_404(
-        program_list_for_catalog(user=request.user, school=school), pk=program_id
-    )
+    program = _catalog_program(request, program_id)
     progress = program_progress(program=program, user=request.user)
-    enrolled = program.enrollments.filter(student=request.user).exists()
+    enrolled = program_is_enrolled(program=program, user=request.user)
     return render(
         request,
         "courses/program_detail.html",
@@ -164,12 +172,7 @@ def program_detail(request: HttpRequest, program_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def program_enroll_view(request: HttpRequest, program_id: int) -> HttpResponse:
-    school = school_context(request).current
-    if school is None:
-        raise Http404
-    program = get_object_or_404(
-        program_list_for_catalog(user=request.user, school=school), pk=program_id
-    )
+    program = _catalog_program(request, program_id)
     try:
         program_enroll(student=request.user, program=program)
     except ValidationError as error:

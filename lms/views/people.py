@@ -11,7 +11,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from lms import services
-from lms.forms import ClassroomForm, ClassroomStudentsForm, PersonCreateForm, PersonForm
+from lms.forms import (
+    ClassroomForm,
+    ClassroomStudentsForm,
+    PersonCreateForm,
+    PersonForm,
+    add_service_errors,
+)
 from lms.models import Classroom, Role, User
 from lms.permissions import school_admin_required
 from lms.selectors import classroom_list_for_user, school_member_list, user_roles_in_school
@@ -49,7 +55,7 @@ def people(request: HttpRequest) -> HttpResponse:
                 )
                 services.membership_grant(user=user, school=request.school, role=data["role"])
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("%(name)s was added.") % {"name": user.name})
             return redirect("school_person", user_id=user.pk)
@@ -93,7 +99,7 @@ def person(request: HttpRequest, user_id: int) -> HttpResponse:
                 for role in held - wanted:
                     services.membership_revoke(user=member, school=request.school, role=role)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Saved."))
             if not data["roles"]:  # no longer a member of this school
@@ -141,7 +147,7 @@ def classrooms(request: HttpRequest) -> HttpResponse:
                 homeroom_teachers=form.cleaned_data["homeroom_teachers"],
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             return redirect("school_classroom", classroom_id=classroom.pk)
     return render(
@@ -183,7 +189,7 @@ def classroom(request: HttpRequest, classroom_id: int) -> HttpResponse:
                 messages.success(request, _("%(count)d students added.") % {"count": len(added)})
                 return redirect("school_classroom", classroom_id=room.pk)
         except ValidationError as error:
-            (form if "save" in request.POST else add_form).add_error(None, error)
+            add_service_errors(form if "save" in request.POST else add_form, error)
     students = User.objects.filter(classroom_seats__classroom=room).order_by("username")
     return render(
         request,

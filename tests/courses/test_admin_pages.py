@@ -10,6 +10,7 @@ from courses.models import ClassroomEnrollment, Enrollment
 from courses.services.progress import lesson_complete, lesson_progress_record
 from lms.models import Role
 from tests.courses.conftest import PEOPLE, page_status
+from tests.factories import CourseFactory, EnrollmentFactory
 
 
 @pytest.mark.parametrize("person", list(PEOPLE))
@@ -139,3 +140,18 @@ def test_export_query_count_is_constant(as_person, course_world, django_assert_m
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = client.get(url)
     assert response.content.decode("utf-8-sig").count("\n") == 32
+
+
+def test_roster_offers_a_dropped_student_enrolled_elsewhere(as_person, course_world):
+    # given: the classmate dropped this course but is active in another course of the school
+    course = course_world["course"]
+    a = course_world["a"]
+    other = CourseFactory(school=a["school"], code="PHYS-1")
+    EnrollmentFactory(student=a["classmate"], course=course, status="dropped")
+    EnrollmentFactory(student=a["classmate"], course=other)
+    # when
+    response = as_person("school_admin").get(reverse("courses:roster", args=[course.pk]))
+    # then: the classmate can be enrolled again; the active student cannot
+    students = list(response.context["students"])
+    assert a["classmate"] in students
+    assert a[Role.STUDENT] not in students

@@ -2,21 +2,7 @@
 
 import pytest
 
-from lms.models import Role
-
-PEOPLE = ["anonymous", "student", "teacher", "admin", "other_school_admin"]
-
-
-@pytest.fixture
-def as_person(client, school_world):
-    def sign_in(person):
-        if person == "other_school_admin":
-            client.force_login(school_world["b"][Role.ADMIN])
-        elif person != "anonymous":
-            client.force_login(school_world["a"][person])
-        return client
-
-    return sign_in
+from tests.helpers import PEOPLE
 
 
 def assert_error(response, status, code):

@@ -3,21 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from lms.models import ClassroomStudent, Membership, Role, User
-
-PEOPLE = ["anonymous", "student", "teacher", "admin", "other_school_admin"]
-
-
-@pytest.fixture
-def as_person(client, school_world):
-    def sign_in(person):
-        if person == "other_school_admin":
-            client.force_login(school_world["b"][Role.ADMIN])
-        elif person != "anonymous":
-            client.force_login(school_world["a"][person])
-        return client
-
-    return sign_in
+from lms.models import ClassroomStudent, Membership, User
+from tests.helpers import PEOPLE
 
 
 def _status(response):

@@ -1,0 +1,22 @@
+"""The "may this user edit it, else 404" lookups shared by the teachers' pages."""
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+
+from assessments.models import Assessment
+from assessments.selectors import assessment_list_editable
+from courses.models import Course
+from courses.selectors import course_list_editable
+
+
+def editable_course(request: HttpRequest, course_id: int) -> Course:
+    return get_object_or_404(
+        course_list_editable(user=request.user).select_related("school"), pk=course_id
+    )
+
+
+def editable_assessment(request: HttpRequest, assessment_id: int) -> Assessment:
+    return get_object_or_404(
+        assessment_list_editable(user=request.user).select_related("course__school"),
+        pk=assessment_id,
+    )
