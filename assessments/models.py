@@ -191,6 +191,15 @@ class Assessment(TimeStampedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    personal_for = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="personal_assessments",
+        verbose_name=_("made for"),
+        help_text=_("A practice set made for one student by their study plan: only they see it."),
+    )
 
     class Meta:
         ordering = ["course_id", "opens_at", "pk"]

@@ -56,9 +56,15 @@ def question_list_editable(*, user: User) -> QuerySet[Question]:
 
 
 def assessment_list_editable(*, user: User) -> QuerySet[Assessment]:
-    return Assessment.objects.filter(course__in=course_list_editable(user=user)).select_related(
-        "course"
-    )
+    """The assessments of the courses the user may change (not the students' own practice sets)."""
+    return Assessment.objects.filter(
+        course__in=course_list_editable(user=user), personal_for__isnull=True
+    ).select_related("course")
+
+
+def _shared_or_own(user: User) -> Q:
+    """The course's assessments for everyone, and the user's own practice sets."""
+    return Q(personal_for__isnull=True) | Q(personal_for=user)
 
 
 def assessment_list_for_student(*, user: User) -> QuerySet[Assessment]:
@@ -69,7 +75,7 @@ def assessment_list_for_student(*, user: User) -> QuerySet[Assessment]:
         student=user, status=EnrollmentStatus.ACTIVE, course=OuterRef("course")
     )
     return (
-        Assessment.objects.filter(Exists(enrolled), is_published=True)
+        Assessment.objects.filter(Exists(enrolled), _shared_or_own(user), is_published=True)
         .select_related("course")
         .order_by("course", "opens_at", "pk")
     )
@@ -95,11 +101,13 @@ def assessment_list_for_course(
     enrolled, none otherwise. One query with no subqueries: the course page is the busiest page.
     """
     assessments = Assessment.objects.filter(course=course)
-    if not can_edit:
+    if can_edit:
+        assessments = assessments.filter(personal_for__isnull=True)
+    else:
         enrolled = Enrollment.objects.filter(
             course=course, student=user, status=EnrollmentStatus.ACTIVE
         )
-        assessments = assessments.filter(Exists(enrolled), is_published=True)
+        assessments = assessments.filter(Exists(enrolled), _shared_or_own(user), is_published=True)
     return assessments.annotate(
         my_attempts=Count("attempts", filter=Q(attempts__student=user)),
         my_open=Count(
@@ -444,7 +452,9 @@ class Gradebook:
 
 def gradebook(*, course: Course) -> Gradebook:
     """Students enrolled in the course by its assessments, each cell the grading method's grade."""
-    assessments = list(course.assessments.order_by("opens_at", "pk"))
+    assessments = list(
+        course.assessments.filter(personal_for__isnull=True).order_by("opens_at", "pk")
+    )
     enrollments = (
         Enrollment.objects.filter(course=course)
         .exclude(status=EnrollmentStatus.DROPPED)

@@ -210,6 +210,7 @@ class LessonInfo:
     estimated_minutes: int
     knowledge_points: tuple[str, ...]
     prerequisite_ids: tuple[int, ...]
+    knowledge_point_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -227,7 +228,7 @@ def course_structure(*, course: Course) -> tuple[ModuleInfo, ...]:
     The modules and lessons of a course in order, with knowledge points and gates. Read from
     the cache under the course's `content_version`, which every outline change raises.
     """
-    key = f"courses:structure:{course.pk}:{course.content_version}"
+    key = f"courses:structure:v2:{course.pk}:{course.content_version}"
     structure = cache.get(key)
     if structure is None:
         lessons = Lesson.objects.order_by("position", "pk").prefetch_related(
@@ -248,6 +249,7 @@ def course_structure(*, course: Course) -> tuple[ModuleInfo, ...]:
                         estimated_minutes=lesson.estimated_minutes,
                         knowledge_points=tuple(kp.name for kp in lesson.knowledge_points.all()),
                         prerequisite_ids=tuple(p.pk for p in lesson.prerequisites.all()),
+                        knowledge_point_ids=tuple(kp.pk for kp in lesson.knowledge_points.all()),
                     )
                     for lesson in module.lessons.all()
                 ),

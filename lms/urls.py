@@ -47,6 +47,7 @@ api_v1_patterns = [
     path("lms/", include("lms.api.urls")),
     path("courses/", include("courses.api.urls")),
     path("assessments/", include("assessments.api.urls")),
+    path("personalization/", include("personalization.api.urls")),
 ]
 
 urlpatterns = [
@@ -68,6 +69,7 @@ urlpatterns = [
     ),
     path("courses/", include("courses.urls")),
     path("assessments/", include("assessments.urls")),
+    path("learn/", include("personalization.urls")),
     path("accounts/", include(auth_patterns)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),

@@ -120,6 +120,10 @@ def _require_enrolled(assessment: Assessment, student: User) -> None:
             code="not_enrolled",
             status=403,
         )
+    if assessment.personal_for_id not in (None, student.pk):
+        raise ApplicationError(
+            _("This practice set belongs to another student."), code="not_yours", status=403
+        )
 
 
 def attempt_start(
@@ -327,9 +331,8 @@ def attempt_submit(
         "assessment_id": attempt.assessment_id,
         "course_id": attempt.assessment.course_id,
     }
-    transaction.on_commit(
-        lambda: attempt_submitted.send_robust(sender=Attempt, **payload), robust=True
-    )
+    # Inside the transaction: a listener's outbox row commits with the grade or not at all.
+    attempt_submitted.send_robust(sender=Attempt, **payload)
     _results_changed(attempt)
     return attempt
 
@@ -381,11 +384,7 @@ def question_regrade(*, question: Question, assessment: Assessment | None = None
         attempt.score, attempt.max_score = totals["score"] or 0, totals["max_score"] or 0
         attempt.save(update_fields=["score", "max_score", "updated_at"])
         _results_changed(attempt)
-    course_id = question.course_id
-    transaction.on_commit(
-        lambda: attempts_regraded.send_robust(
-            sender=Attempt, attempt_ids=attempt_ids, course_id=course_id
-        ),
-        robust=True,
+    attempts_regraded.send_robust(
+        sender=Attempt, attempt_ids=attempt_ids, course_id=question.course_id
     )
     return attempt_ids

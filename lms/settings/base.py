@@ -197,6 +197,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assessments.attempts_expired_submit",
         "schedule": 30,
     },
+    "personalization.plan_refresh_sweep": {
+        "task": "personalization.plan_refresh_sweep",
+        "schedule": 60,
+    },
 }
 
 # --- Authentication ---------------------------------------------------------------------------

@@ -1,0 +1,19 @@
+"""Listeners to `assessments`' signals: each asks for a refresh, in a savepoint of its own."""
+
+from django.db import transaction
+
+from personalization.services.refresh import (
+    Reason,
+    plan_refresh_request,
+    plan_refresh_request_for_attempts,
+)
+
+
+def on_attempt_submitted(sender, *, attempt_id: int, student_id: int, **kwargs) -> None:
+    with transaction.atomic():
+        plan_refresh_request(student_id=student_id, reason=Reason.ATTEMPT, attempt_id=attempt_id)
+
+
+def on_attempts_regraded(sender, *, attempt_ids: list[int], **kwargs) -> None:
+    with transaction.atomic():
+        plan_refresh_request_for_attempts(attempt_ids=attempt_ids, reason=Reason.REGRADE)
