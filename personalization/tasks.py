@@ -29,3 +29,11 @@ def learner_refresh_task(student_id: int) -> int | None:
 def plan_refresh_sweep_task() -> int:
     """Every minute (Celery beat): enqueue again the refreshes a dead broker or worker left."""
     return len(plan_refresh_sweep())
+
+
+@shared_task(name="personalization.models_retrain", acks_late=True)
+def models_retrain_task() -> list[int]:
+    """Nightly (Celery beat): retrain on the database when enough new answers arrived."""
+    from personalization.services.training import models_retrain
+
+    return [result.version.pk for result in models_retrain()]

@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -200,6 +201,10 @@ CELERY_BEAT_SCHEDULE = {
     "personalization.plan_refresh_sweep": {
         "task": "personalization.plan_refresh_sweep",
         "schedule": 60,
+    },
+    "personalization.models_retrain": {
+        "task": "personalization.models_retrain",
+        "schedule": crontab(hour=3, minute=17),
     },
 }
 
