@@ -4,6 +4,7 @@ a teacher of a course the learner is actively enrolled in; a homeroom teacher of
 learner's classrooms; an admin of a school the learner belongs to. Nobody from another school.
 """
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -377,9 +378,10 @@ def plan_for_student(*, student: User) -> StudyPlan | None:
 
 # Mastery is a probability, 0 to 1. At or above MASTERED_AT a knowledge point counts as mastered;
 # below WEAK_BELOW it needs work; in between the learner is still learning it. A point without a
-# graded answer yet (no estimate, or one without evidence) is "not assessed yet".
-MASTERED_AT = 0.8
-WEAK_BELOW = 0.5
+# graded answer yet (no estimate, or one without evidence) is "not assessed yet". The study plan
+# (personalization.services.plan) uses these too, so pages and plan agree on a weak point.
+MASTERED_AT = 0.7
+WEAK_BELOW = 0.6
 # A knowledge point's history chart shows its latest this many refreshes at most.
 HISTORY_POINTS = 30
 
@@ -401,9 +403,14 @@ def mastery_level(mastery: float | None) -> str:
     return MasteryLevel.LEARNING
 
 
+def mastery_percent_value(mastery: float) -> int:
+    """Mastery as a whole percentage, halves rounded up (as the heatmap's script does)."""
+    return math.floor(mastery * 100 + 0.5)
+
+
 def mastery_percent(mastery: float) -> str:
     """Mastery as teachers and learners read it: a whole percentage."""
-    return f"{round(mastery * 100)}%"
+    return f"{mastery_percent_value(mastery)}%"
 
 
 def _average(values: list[float]) -> float | None:
@@ -417,6 +424,7 @@ class MasteryPoint:
     at: datetime
     mastery: float
     attempt_id: int | None
+    assessment: str | None  # the title of the attempt's assessment
 
 
 @dataclass(frozen=True)
@@ -483,10 +491,12 @@ def student_mastery(*, student: User) -> list[CourseMastery]:
         for estimate in _assessed_estimates(student=student, knowledge_point_id__in=point_ids)
     }
     history: dict[int, list[MasteryPoint]] = {}
-    for point_id, at, mastery, attempt_id in _latest_snapshots(
+    for point_id, *step in _latest_snapshots(
         limit=HISTORY_POINTS, student=student, knowledge_point_id__in=point_ids
-    ).values_list("knowledge_point_id", "at", "mastery", "attempt_id"):
-        history.setdefault(point_id, []).append(MasteryPoint(at, mastery, attempt_id))
+    ).values_list(
+        "knowledge_point_id", "at", "mastery", "attempt_id", "attempt__assessment__title"
+    ):
+        history.setdefault(point_id, []).append(MasteryPoint(*step))
     by_course: dict[int, list[PointMastery]] = {}
     for point in points:
         estimate = estimates.get(point.pk)

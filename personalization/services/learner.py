@@ -1,5 +1,7 @@
 """One learner's refresh: mastery from their answers, then the plan, then the open pages told."""
 
+from datetime import datetime
+
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -28,7 +30,7 @@ def _trigger(pending: list[PlanRefresh]) -> dict:
 
 
 @transaction.atomic
-def learner_refresh(*, student_id: int) -> StudyPlan | None:
+def learner_refresh(*, student_id: int, now: datetime | None = None) -> StudyPlan | None:
     """
     Work off the learner's pending refresh requests: recompute mastery (unless only the
     profile changed), rebuild the plan, mark the requests done and push `plan.updated` to the
@@ -52,9 +54,9 @@ def learner_refresh(*, student_id: int) -> StudyPlan | None:
     version_id = plan.model_version_id
     if any(r.reason != Reason.PROFILE for r in pending):
         version_id = mastery_refresh(
-            student_id=student_id, attempt_id=trigger.get("attempt")
+            student_id=student_id, attempt_id=trigger.get("attempt"), now=now
         ).model_version_id
-    plan = plan_rebuild(student=student, trigger=trigger, model_version_id=version_id)
+    plan = plan_rebuild(student=student, trigger=trigger, model_version_id=version_id, now=now)
     PlanRefresh.objects.filter(pk__in=[r.pk for r in pending]).update(
         status=RefreshStatus.DONE, done_at=timezone.now(), tries=F("tries") + 1
     )

@@ -8,10 +8,12 @@ evaluated with; a knowledge point last practised before that window keeps its es
 
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
 
+from courses.models import KnowledgePoint
 from lms.services import event_send_on_commit
 from personalization.models import MasteryEstimate, MasterySnapshot, ModelVersion
 from personalization.selectors import Interaction, learner_evidence, learner_interactions
@@ -84,7 +86,9 @@ class MasteryRefresh:
 
 
 @transaction.atomic
-def mastery_refresh(*, student_id: int, attempt_id: int | None = None) -> MasteryRefresh:
+def mastery_refresh(
+    *, student_id: int, attempt_id: int | None = None, now: datetime | None = None
+) -> MasteryRefresh:
     """
     Recompute the learner's estimates for the knowledge points of their latest answers, record
     the ones that moved in the history, and tell the courses' live heatmaps after commit.
@@ -101,7 +105,7 @@ def mastery_refresh(*, student_id: int, attempt_id: int | None = None) -> Master
             student_id=student_id, knowledge_point_id__in=points
         ).values_list("knowledge_point_id", "mastery")
     )
-    now = timezone.now()
+    now = now or timezone.now()
     estimates, changes = [], []
     for point in points:
         value = min(1.0, max(0.0, float(estimated[str(point)])))
@@ -135,8 +139,6 @@ def mastery_refresh(*, student_id: int, attempt_id: int | None = None) -> Master
         )
         for change in changes
     )
-    from courses.models import KnowledgePoint
-
     course_ids = set(
         KnowledgePoint.objects.filter(pk__in=[c.knowledge_point_id for c in changes]).values_list(
             "course_id", flat=True

@@ -43,10 +43,8 @@ from personalization.models import (
     StudyFormat,
     StudyPlan,
 )
-from personalization.selectors import student_course_list
+from personalization.selectors import MASTERED_AT, WEAK_BELOW, student_course_list
 
-WEAK_BELOW = 0.6
-MASTERED_AT = 0.7
 MAX_REVIEWS = 5
 MAX_SPACED = 3
 NEXT_LESSONS_PER_COURSE = 2
@@ -58,6 +56,7 @@ SPACED_MINUTES = 10
 BASE_HALF_LIFE_DAYS = 2.0
 EXAM_SOON_DAYS = 21
 DEFAULT_WEEKLY_MINUTES = 180
+RECOMMENDATIONS_FRESH = timedelta(days=1)
 # Closed steps are kept this long (the page shows what was done), then forgotten.
 KEEP_CLOSED = timedelta(days=30)
 
@@ -361,9 +360,30 @@ def _next_lessons(world: _World) -> list[Candidate]:
     return candidates
 
 
-def _recommended_courses(world: _World) -> list[Candidate]:
+def _recommended_courses(world: _World, trigger: dict, items: list[PlanItem]) -> list[Candidate]:
+    """
+    Recommendations change with the profile, enrollments and the catalog, not with each answer:
+    after a test, the ones made within `RECOMMENDATIONS_FRESH` are kept (ranking the catalog is
+    the costliest part of a rebuild).
+    """
     from personalization.recommend import course_recommendations
 
+    kept = [i for i in items if i.kind == ItemKind.COURSE]
+    fresh = kept and all(i.created_at > world.now - RECOMMENDATIONS_FRESH for i in kept)
+    if fresh and trigger.get("reason") in ("attempt", "regrade"):
+        return [
+            Candidate(
+                key=item.key,
+                kind=ItemKind.COURSE,
+                reason_code=item.reason_code,
+                reason_args=item.reason_args,
+                score=10,
+                minutes=0,
+                course_id=item.course_id,
+            )
+            for item in kept
+            if item.status == ItemStatus.OPEN and item.course_id not in world.courses
+        ]
     return [
         Candidate(
             key=f"course:{rec.course.pk}",
@@ -465,7 +485,7 @@ def plan_rebuild(
         *_practice_sets(world, reviews, open_practice),
         *_spaced_reviews(world),
         *_next_lessons(world),
-        *_recommended_courses(world),
+        *_recommended_courses(world, trigger, items),
     ]
     candidates.sort(key=lambda c: (-c.score, c.key))
 

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -37,6 +38,7 @@ def _plan_context(student: User) -> dict:
         "courses": [s for s in open_steps if s.item.kind == "course"],
         "closed": [s for s in steps if s.item.status != ItemStatus.OPEN],
         "profile": LearnerProfile.objects.filter(student=student).first(),
+        "onboarding_url": reverse("personalization:onboarding"),
     }
 
 
@@ -49,6 +51,12 @@ def plan_page(request: HttpRequest) -> HttpResponse:
         return render(request, "personalization/_plan_steps.html", context)
     context["plan_text"] = {"updated": _("Your plan was updated.")}
     return render(request, "personalization/plan.html", context)
+
+
+def plan_panel(request: HttpRequest, school) -> dict:
+    """The student's home page: the first steps of their plan."""
+    context = _plan_context(request.user)
+    return {"steps": context["this_week"][:3], "plan": context["plan"]}
 
 
 @require_POST
