@@ -6,6 +6,8 @@ The bench sets SECRET_KEY, DATABASE_URL and REDIS_URL in the environment of the 
 load this module; `lms.settings.base` refuses to load with DEBUG off and no SECRET_KEY.
 """
 
+import os
+
 from lms.settings.base import *  # noqa: F403
 
 DEBUG = False
@@ -31,3 +33,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# `python -m bench plan_latency`: the bench-only task (bench/_tasks.py), and a queue of the run's
+# own so that its worker takes only that run's tasks (other runs' leftovers stay where they are).
+CELERY_IMPORTS = ["bench._tasks"]
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("BENCH_CELERY_QUEUE", "celery")

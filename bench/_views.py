@@ -5,6 +5,8 @@ and only the database work those pages cannot do without.
 - `baseline` (`python -m bench pages`): one one-row query.
 - `exam_save_baseline` and `exam_submit_baseline` (`python -m bench exam_rush`): the rows an
   autosave and a submit write, with no authentication, validation, grading or signal.
+- `plan_baseline` (`python -m bench plan_latency`): enqueue the bench task that only pushes
+  `plan.updated` (bench/_tasks.py): no grading, outbox, mastery or plan.
 """
 
 import json
@@ -17,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessments.models import Attempt, AttemptStatus, Response
+from bench._tasks import plan_baseline_task
 from lms.models import User
 
 
@@ -76,3 +79,11 @@ def exam_submit_baseline(request: HttpRequest) -> HttpResponse:
             status=AttemptStatus.SUBMITTED, score=0, submitted_at=now, updated_at=now
         )
     return JsonResponse({"attempt": attempt_id, "responses": graded})
+
+
+@csrf_exempt
+@require_POST
+def plan_baseline(request: HttpRequest) -> HttpResponse:
+    """Enqueue the push of `plan.updated` to `?student=<id>`, tagged with `?nonce=<text>`."""
+    plan_baseline_task.delay(_int_param(request, "student"), request.GET.get("nonce", "")[:64])
+    return JsonResponse({"enqueued": True})
