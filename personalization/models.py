@@ -239,6 +239,7 @@ class StudyPlan(models.Model):
     model_version = models.ForeignKey(
         ModelVersion, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    recommended_at = models.DateTimeField(_("courses last recommended at"), null=True, blank=True)
 
     class Meta:
         ordering = ["student_id"]

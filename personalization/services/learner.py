@@ -42,7 +42,7 @@ def learner_refresh(*, student_id: int, now: datetime | None = None) -> StudyPla
         return None
     plan, _ = StudyPlan.objects.get_or_create(student=student)
     # The learner's lock: refreshes of one learner run one after the other.
-    StudyPlan.objects.select_for_update().filter(pk=plan.pk).first()
+    plan = StudyPlan.objects.select_for_update().get(pk=plan.pk)
     pending = list(
         PlanRefresh.objects.filter(
             student=student, status=RefreshStatus.PENDING, tries__lt=MAX_TRIES
@@ -56,7 +56,9 @@ def learner_refresh(*, student_id: int, now: datetime | None = None) -> StudyPla
         version_id = mastery_refresh(
             student_id=student_id, attempt_id=trigger.get("attempt"), now=now
         ).model_version_id
-    plan = plan_rebuild(student=student, trigger=trigger, model_version_id=version_id, now=now)
+    plan = plan_rebuild(
+        student=student, trigger=trigger, model_version_id=version_id, now=now, plan=plan
+    )
     PlanRefresh.objects.filter(pk__in=[r.pk for r in pending]).update(
         status=RefreshStatus.DONE, done_at=timezone.now(), tries=F("tries") + 1
     )

@@ -272,7 +272,7 @@ def _practice_sets(
                 ),
             )
         )
-        candidates[-1].reason_args["_draws"] = [(p.pk, c) for p, c in draws]
+        candidates[-1].reason_args["draws"] = [[p.pk, c] for p, c in draws]
     return candidates
 
 
@@ -360,7 +360,9 @@ def _next_lessons(world: _World) -> list[Candidate]:
     return candidates
 
 
-def _recommended_courses(world: _World, trigger: dict, items: list[PlanItem]) -> list[Candidate]:
+def _recommended_courses(
+    world: _World, plan: StudyPlan, trigger: dict, items: list[PlanItem]
+) -> list[Candidate]:
     """
     Recommendations change with the profile, enrollments and the catalog, not with each answer:
     after a test, the ones made within `RECOMMENDATIONS_FRESH` are kept (ranking the catalog is
@@ -369,7 +371,9 @@ def _recommended_courses(world: _World, trigger: dict, items: list[PlanItem]) ->
     from personalization.recommend import course_recommendations
 
     kept = [i for i in items if i.kind == ItemKind.COURSE]
-    fresh = kept and all(i.created_at > world.now - RECOMMENDATIONS_FRESH for i in kept)
+    fresh = (
+        plan.recommended_at is not None and plan.recommended_at > world.now - RECOMMENDATIONS_FRESH
+    )
     if fresh and trigger.get("reason") in ("attempt", "regrade"):
         return [
             Candidate(
@@ -384,6 +388,7 @@ def _recommended_courses(world: _World, trigger: dict, items: list[PlanItem]) ->
             for item in kept
             if item.status == ItemStatus.OPEN and item.course_id not in world.courses
         ]
+    plan.recommended_at = world.now
     return [
         Candidate(
             key=f"course:{rec.course.pk}",
@@ -448,6 +453,26 @@ _CANDIDATE_FIELDS = (
 _SAVED_FIELDS = ["key", "position", "status", "within_budget", "closed_at", *_CANDIDATE_FIELDS]
 
 
+def _saved_state(item: PlanItem) -> tuple:
+    return tuple(getattr(item, PlanItem._meta.get_field(name).attname) for name in _SAVED_FIELDS)
+
+
+def _save_changed(items: list[PlanItem], loaded: dict[int, tuple]) -> None:
+    """Write only the items that changed, and only the fields that did (most rebuilds move few)."""
+    fields: set[str] = set()
+    changed = []
+    for item in items:
+        before, after = loaded[item.pk], _saved_state(item)
+        differing = {
+            name for name, a, b in zip(_SAVED_FIELDS, before, after, strict=True) if a != b
+        }
+        if differing:
+            fields |= differing
+            changed.append(item)
+    if changed:
+        PlanItem.objects.bulk_update(changed, sorted(fields))
+
+
 def _apply(item: PlanItem, candidate: Candidate) -> None:
     item.kind = candidate.kind
     item.reason_code, item.reason_args = candidate.reason_code, candidate.reason_args
@@ -465,16 +490,19 @@ def plan_rebuild(
     trigger: dict,
     model_version_id: int | None = None,
     now: datetime | None = None,
+    plan: StudyPlan | None = None,
 ) -> StudyPlan:
     """
     Rebuild the learner's plan. Holds the plan's row lock until the transaction ends, so two
-    rebuilds of one learner never interleave.
+    rebuilds of one learner never interleave (a caller holding it already passes the `plan`).
     """
     now = now or timezone.now()
-    plan, _ = StudyPlan.objects.get_or_create(student=student)
-    plan = StudyPlan.objects.select_for_update().get(pk=plan.pk)
+    if plan is None:
+        plan, _ = StudyPlan.objects.get_or_create(student=student)
+        plan = StudyPlan.objects.select_for_update().get(pk=plan.pk)
     world = _world(student, now)
     items = list(plan.items.select_related("assessment"))
+    loaded = {item.pk: _saved_state(item) for item in items}
     changed = {item.pk: item for item in _finish_done_elsewhere(items, world)}
     existing = {item.key: item for item in items}
 
@@ -485,7 +513,7 @@ def plan_rebuild(
         *_practice_sets(world, reviews, open_practice),
         *_spaced_reviews(world),
         *_next_lessons(world),
-        *_recommended_courses(world, trigger, items),
+        *_recommended_courses(world, plan, trigger, items),
     ]
     candidates.sort(key=lambda c: (-c.score, c.key))
 
@@ -506,13 +534,20 @@ def plan_rebuild(
         if item is not None and item.status != ItemStatus.OPEN and not _reopen(item, candidate):
             continue
         if candidate.kind == ItemKind.PRACTICE:
-            draws = candidate.reason_args.pop("_draws")
-            candidate.assessment = practice_set_save(
-                student=student,
-                course=world.courses[candidate.course_id],
-                draws=[(world.points[pid], count) for pid, count in draws],
-                assessment=candidate.assessment,
+            draws = candidate.reason_args["draws"]
+            unchanged = (
+                item is not None
+                and item.status == ItemStatus.OPEN
+                and item.reason_args.get("draws") == draws
+                and not Attempt.objects.filter(assessment=candidate.assessment).exists()
             )
+            if not unchanged:
+                candidate.assessment = practice_set_save(
+                    student=student,
+                    course=world.courses[candidate.course_id],
+                    draws=[(world.points[pid], count) for pid, count in draws],
+                    assessment=candidate.assessment,
+                )
         if item is None:
             item = PlanItem(plan=plan, key=candidate.key)
             new.append(item)
@@ -550,14 +585,12 @@ def plan_rebuild(
         )
     ]
     PlanItem.objects.filter(pk__in=stale).delete()
-    PlanItem.objects.bulk_update(
-        [item for pk, item in changed.items() if pk not in stale], _SAVED_FIELDS
-    )
+    _save_changed([item for pk, item in changed.items() if pk not in stale], loaded)
     PlanItem.objects.bulk_create(new)
 
     plan.revision += 1
     plan.built_at = now
     plan.trigger = trigger
     plan.model_version_id = model_version_id
-    plan.save(update_fields=["revision", "built_at", "trigger", "model_version"])
+    plan.save(update_fields=["revision", "built_at", "trigger", "model_version", "recommended_at"])
     return plan
