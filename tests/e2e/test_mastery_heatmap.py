@@ -3,20 +3,14 @@
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.conftest import _orm_beside_playwright, browser_type_launch_args, live_asgi_server
+from tests.courses.conftest import course_world
 from tests.e2e.test_assessments import log_in
 from tests.personalization.test_heatmap import class_world
 from tests.personalization.test_heatmap_live import _set_mastery
 from tests.personalization.test_mastery_pages import mastery_world
 
 pytestmark = pytest.mark.e2e
-__all__ = [  # fixtures
-    "_orm_beside_playwright",
-    "browser_type_launch_args",
-    "class_world",
-    "live_asgi_server",
-    "mastery_world",
-]
+__all__ = ["class_world", "course_world", "mastery_world"]  # fixtures
 
 
 def test_changed_rows_are_patched_averaged_and_resorted(
