@@ -1,6 +1,4 @@
-"""Listeners to `assessments`' signals: each asks for a refresh, in a savepoint of its own."""
-
-from django.db import transaction
+"""Listeners to `assessments`' signals (sent inside the grading transaction, in a savepoint)."""
 
 from personalization.services.refresh import (
     Reason,
@@ -10,10 +8,8 @@ from personalization.services.refresh import (
 
 
 def on_attempt_submitted(sender, *, attempt_id: int, student_id: int, **kwargs) -> None:
-    with transaction.atomic():
-        plan_refresh_request(student_id=student_id, reason=Reason.ATTEMPT, attempt_id=attempt_id)
+    plan_refresh_request(student_id=student_id, reason=Reason.ATTEMPT, attempt_id=attempt_id)
 
 
 def on_attempts_regraded(sender, *, attempt_ids: list[int], **kwargs) -> None:
-    with transaction.atomic():
-        plan_refresh_request_for_attempts(attempt_ids=attempt_ids, reason=Reason.REGRADE)
+    plan_refresh_request_for_attempts(attempt_ids=attempt_ids, reason=Reason.REGRADE)

@@ -7,7 +7,7 @@ learner's classrooms; an admin of a school the learner belongs to. Nobody from a
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db.models import (
@@ -35,6 +35,7 @@ from courses.models import (
     Enrollment,
     EnrollmentStatus,
     KnowledgePoint,
+    Lesson,
     LessonProgress,
     Tag,
 )
@@ -329,10 +330,12 @@ class PlanStep:
     reason: str
 
 
-def _step_title_and_url(item) -> tuple[str, str | None]:
+def _step_title_and_url(item, *, own: bool) -> tuple[str, str | None]:
     args = item.reason_args or {}
     if item.kind == ItemKind.PRACTICE and item.assessment_id:
-        return item.assessment.title, reverse("assessments:detail", args=[item.assessment_id])
+        # A practice set is the student's own: nobody else may open it.
+        url = reverse("assessments:detail", args=[item.assessment_id]) if own else None
+        return item.assessment.title, url
     if item.kind in (ItemKind.REVIEW, ItemKind.SPACED_REVIEW) and item.knowledge_point_id:
         title = (
             _("Review “%(point)s”") if item.kind == ItemKind.REVIEW else _("Refresh “%(point)s”")
@@ -350,14 +353,27 @@ def _step_title_and_url(item) -> tuple[str, str | None]:
     return args.get("title") or _("A step from your teacher"), url
 
 
-def plan_steps(*, plan: StudyPlan) -> list[PlanStep]:
-    """The plan's items in order, each with its title, link and reason: one query."""
+def plan_items_visible(*, plan: StudyPlan, viewer: User) -> QuerySet[PlanItem]:
+    """The plan's items `viewer` may see: all for the learner, their schools' for a teacher."""
+    items = PlanItem.objects.filter(plan__student_id=plan.student_id)
+    if viewer.pk != plan.student_id:
+        items = items.filter(
+            Q(course__isnull=True) | Q(course__school__in=school_ids_for_user(viewer))
+        )
+    return items
+
+
+def plan_steps(*, plan: StudyPlan, viewer: User) -> list[PlanStep]:
+    """The plan's items `viewer` may see in order, each with its title, link and reason."""
     from personalization.reasons import reason_text
 
-    items = plan.items.select_related("knowledge_point", "lesson", "course", "assessment")
+    items = plan_items_visible(plan=plan, viewer=viewer).select_related(
+        "knowledge_point", "lesson", "course", "assessment"
+    )
+    own = viewer.pk == plan.student_id
     steps = []
     for item in items:
-        title, url = _step_title_and_url(item)
+        title, url = _step_title_and_url(item, own=own)
         steps.append(
             PlanStep(
                 item=item,
@@ -382,8 +398,10 @@ def plan_for_student(*, student: User) -> StudyPlan | None:
 # (personalization.services.plan) uses these too, so pages and plan agree on a weak point.
 MASTERED_AT = 0.7
 WEAK_BELOW = 0.6
-# A knowledge point's history chart shows its latest this many refreshes at most.
+# A knowledge point's history chart shows its latest this many refreshes at most, from this far
+# back at most (the window also bounds what the heatmap and the at-risk rules scan).
 HISTORY_POINTS = 30
+HISTORY_WINDOW = timedelta(days=180)
 
 
 class MasteryLevel(TextChoices):
@@ -470,21 +488,27 @@ def _latest_snapshots(*, limit: int, **filters) -> QuerySet[MasterySnapshot]:
         order_by=[F("at").desc(), F("pk").desc()],
     )
     return (
-        MasterySnapshot.objects.filter(**filters)
+        MasterySnapshot.objects.filter(at__gte=timezone.now() - HISTORY_WINDOW, **filters)
         .annotate(recency=recency)
         .filter(recency__lte=limit)
         .order_by("student_id", "knowledge_point_id", "at", "pk")
     )
 
 
-def student_mastery(*, student: User) -> list[CourseMastery]:
+def student_mastery(*, student: User, viewer: User | None = None) -> list[CourseMastery]:
     """
     The learner's mastery of every knowledge point of each course they are actively enrolled in,
     with each point's latest `HISTORY_POINTS` refreshes. Four queries. The caller checks that the
-    acting user may see the learner (`student_list_visible`).
+    acting user may see the learner (`student_list_visible`); a `viewer` other than the learner
+    sees only the courses of their own schools.
     """
-    courses = list(student_course_list(student=student))
-    points = list(student_knowledge_point_list(student=student).order_by("name", "pk"))
+    courses = student_course_list(student=student)
+    points = student_knowledge_point_list(student=student)
+    if viewer is not None and viewer.pk != student.pk:
+        courses = courses.filter(school__in=school_ids_for_user(viewer))
+        points = points.filter(course__school__in=school_ids_for_user(viewer))
+    courses = list(courses)
+    points = list(points.order_by("name", "pk"))
     point_ids = [point.pk for point in points]
     estimates = {
         estimate.knowledge_point_id: estimate
@@ -869,3 +893,30 @@ def at_risk_students(*, course: Course, now: datetime | None = None) -> list[AtR
             found.append(AtRisk(student=enrollment.student, reasons=tuple(reasons)))
     found.sort(key=lambda risk: (-len(risk.reasons), *_name_key(risk.student)))
     return found
+
+
+# --- Plan steps for actions -------------------------------------------------------------------
+
+
+def plan_item_list_for_student(*, student: User) -> QuerySet[PlanItem]:
+    """The steps of the learner's own plan."""
+    return PlanItem.objects.filter(plan__student=student)
+
+
+def student_list_taught(*, user: User) -> QuerySet[User]:
+    """The learners `user` may look at as a teacher or admin (not themself)."""
+    return student_list_visible(user=user).exclude(pk=user.pk)
+
+
+def plan_item_list_for_teacher(*, teacher: User, student: User) -> QuerySet[PlanItem]:
+    """The steps of the learner's plan that `teacher` may see and change (their schools')."""
+    return plan_items_visible(plan=StudyPlan(student=student), viewer=teacher)
+
+
+def lesson_list_for_plan_step(*, teacher: User, student: User) -> QuerySet[Lesson]:
+    """Lessons a teacher may put in a learner's plan: those of the learner's courses they see."""
+    return Lesson.objects.filter(
+        module__course__in=student_course_list(student=student).filter(
+            school__in=school_ids_for_user(teacher)
+        )
+    )

@@ -29,7 +29,7 @@ from assessments.models import (
     Selection,
 )
 from assessments.selectors import accommodation_summary
-from assessments.signals import attempt_submitted, attempts_regraded
+from assessments.signals import attempt_submitted, attempts_regraded, send_in_savepoint
 from assessments.spec import answer_clean
 from courses.models import Enrollment, EnrollmentStatus
 from lms.exceptions import ApplicationError
@@ -332,7 +332,7 @@ def attempt_submit(
         "course_id": attempt.assessment.course_id,
     }
     # Inside the transaction: a listener's outbox row commits with the grade or not at all.
-    attempt_submitted.send_robust(sender=Attempt, **payload)
+    send_in_savepoint(attempt_submitted, sender=Attempt, **payload)
     _results_changed(attempt)
     return attempt
 
@@ -384,7 +384,7 @@ def question_regrade(*, question: Question, assessment: Assessment | None = None
         attempt.score, attempt.max_score = totals["score"] or 0, totals["max_score"] or 0
         attempt.save(update_fields=["score", "max_score", "updated_at"])
         _results_changed(attempt)
-    attempts_regraded.send_robust(
-        sender=Attempt, attempt_ids=attempt_ids, course_id=question.course_id
+    send_in_savepoint(
+        attempts_regraded, sender=Attempt, attempt_ids=attempt_ids, course_id=question.course_id
     )
     return attempt_ids

@@ -55,13 +55,17 @@ def practice_set_save(
     assessment: Assessment | None = None,
 ) -> Assessment:
     """
-    A published practice set for `student` drawing, per (knowledge point, count) of `draws`,
-    that many questions. With `assessment` (one of the student's practice sets not started
-    yet) its rules are replaced instead of making another. The caller checks the bank holds
-    enough questions (`practice_question_counts`).
+    The student's practice set of the course, drawing per (knowledge point, count) of `draws`
+    that many questions: one set per student and course, made the first time and given new
+    rules after (attempts already started keep the questions they drew). The caller checks the
+    bank holds enough questions (`practice_question_counts`).
     """
     points = [point for point, _count in draws]
-    if assessment is None or assessment.attempts.exists():
+    if assessment is None:
+        assessment = Assessment.objects.filter(
+            course=course, personal_for=student, kind=AssessmentKind.PRACTICE
+        ).first()
+    if assessment is None:
         assessment = Assessment(
             course=course,
             personal_for=student,

@@ -59,9 +59,9 @@ class StudentMasterySerializer(serializers.Serializer):
     courses = CourseMasterySerializer(many=True)
 
 
-def _student_mastery_data(student) -> dict:
+def _student_mastery_data(student, viewer) -> dict:
     return StudentMasterySerializer(
-        {"student": student, "courses": student_mastery(student=student)}
+        {"student": student, "courses": student_mastery(student=student, viewer=viewer)}
     ).data
 
 
@@ -70,7 +70,7 @@ class MasteryDetailApi(APIView):
 
     @extend_schema(responses=StudentMasterySerializer, operation_id="personalization_mastery")
     def get(self, request):
-        return Response(_student_mastery_data(request.user))
+        return Response(_student_mastery_data(request.user, request.user))
 
 
 class StudentMasteryDetailApi(APIView):
@@ -81,7 +81,7 @@ class StudentMasteryDetailApi(APIView):
     )
     def get(self, request, student_id: int):
         student = get_object_or_404(student_list_visible(user=request.user), pk=student_id)
-        return Response(_student_mastery_data(student))
+        return Response(_student_mastery_data(student, request.user))
 
 
 # --- A course's heatmap -------------------------------------------------------------------------

@@ -1,16 +1,21 @@
 """The study plan over the API: the learner's own, and a teacher's view of a student's."""
 
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from courses.selectors import lesson_list_visible
 from lms.models import User
-from personalization.models import ItemStatus, PlanItem
-from personalization.selectors import plan_for_student, plan_steps, student_list_visible
+from personalization.models import ItemStatus
+from personalization.selectors import (
+    lesson_list_for_plan_step,
+    plan_for_student,
+    plan_item_list_for_student,
+    plan_item_list_for_teacher,
+    plan_steps,
+    student_list_taught,
+)
 from personalization.services.items import (
     TEACHER_ACTIONS,
     plan_item_add,
@@ -49,21 +54,19 @@ class PlanSerializer(serializers.Serializer):
     steps = StepSerializer(many=True)
 
 
-def _plan_data(student: User) -> dict:
+def _plan_data(student: User, viewer: User) -> dict:
     plan = plan_for_student(student=student)
     return {
         "student": student.pk,
         "revision": plan.revision if plan else 0,
         "built_at": plan.built_at if plan else None,
         "trigger": plan.trigger if plan else {},
-        "steps": plan_steps(plan=plan) if plan else [],
+        "steps": plan_steps(plan=plan, viewer=viewer) if plan else [],
     }
 
 
-def _visible_student(user: User, student_id: int) -> User:
-    if student_id == user.pk:
-        raise Http404
-    return get_object_or_404(student_list_visible(user=user), pk=student_id)
+def _step(item, viewer: User):
+    return next(s for s in plan_steps(plan=item.plan, viewer=viewer) if s.item.pk == item.pk)
 
 
 class PlanDetailApi(APIView):
@@ -71,7 +74,7 @@ class PlanDetailApi(APIView):
 
     @extend_schema(responses=PlanSerializer, operation_id="personalization_plan")
     def get(self, request):
-        return Response(PlanSerializer(_plan_data(request.user)).data)
+        return Response(PlanSerializer(_plan_data(request.user, request.user)).data)
 
 
 class PlanStepStatusApi(APIView):
@@ -87,11 +90,11 @@ class PlanStepStatusApi(APIView):
         request=InputSerializer, responses=StepSerializer, operation_id="personalization_plan_step"
     )
     def patch(self, request, item_id: int):
-        item = get_object_or_404(PlanItem, pk=item_id, plan__student=request.user)
+        item = get_object_or_404(plan_item_list_for_student(student=request.user), pk=item_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         plan_item_set_status(item=item, status=data.validated_data["status"], student=request.user)
-        step = next(s for s in plan_steps(plan=item.plan) if s.item.pk == item.pk)
+        step = _step(item, request.user)
         return Response(StepSerializer(step).data)
 
 
@@ -100,7 +103,8 @@ class StudentPlanApi(APIView):
 
     @extend_schema(responses=PlanSerializer, operation_id="personalization_student_plan")
     def get(self, request, student_id: int):
-        return Response(PlanSerializer(_plan_data(_visible_student(request.user, student_id))).data)
+        student = get_object_or_404(student_list_taught(user=request.user), pk=student_id)
+        return Response(PlanSerializer(_plan_data(student, request.user)).data)
 
 
 class StudentPlanStepCreateApi(APIView):
@@ -118,18 +122,17 @@ class StudentPlanStepCreateApi(APIView):
         operation_id="personalization_student_plan_step_create",
     )
     def post(self, request, student_id: int):
-        student = _visible_student(request.user, student_id)
+        student = get_object_or_404(student_list_taught(user=request.user), pk=student_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         lesson = None
         if data.validated_data["lesson"] is not None:
-            lesson = (
-                lesson_list_visible(user=request.user)
-                .filter(pk=data.validated_data["lesson"])
-                .first()
-            )
+            lessons = lesson_list_for_plan_step(teacher=request.user, student=student)
+            lesson = lessons.filter(pk=data.validated_data["lesson"]).first()
             if lesson is None:
-                raise serializers.ValidationError({"lesson": ["No such lesson."]})
+                raise serializers.ValidationError(
+                    {"lesson": ["Choose a lesson of one of the student's courses."]}
+                )
         item = plan_item_add(
             student=student,
             teacher=request.user,
@@ -137,7 +140,7 @@ class StudentPlanStepCreateApi(APIView):
             note=data.validated_data["note"],
             lesson=lesson,
         )
-        step = next(s for s in plan_steps(plan=item.plan) if s.item.pk == item.pk)
+        step = _step(item, request.user)
         return Response(StepSerializer(step).data, status=status.HTTP_201_CREATED)
 
 
@@ -154,12 +157,14 @@ class StudentPlanStepApi(APIView):
         operation_id="personalization_student_plan_step",
     )
     def patch(self, request, student_id: int, item_id: int):
-        student = _visible_student(request.user, student_id)
-        item = get_object_or_404(PlanItem, pk=item_id, plan__student=student)
+        student = get_object_or_404(student_list_taught(user=request.user), pk=student_id)
+        item = get_object_or_404(
+            plan_item_list_for_teacher(teacher=request.user, student=student), pk=item_id
+        )
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         plan_item_teacher_action(
             item=item, action=data.validated_data["action"], teacher=request.user
         )
-        step = next(s for s in plan_steps(plan=item.plan) if s.item.pk == item.pk)
+        step = _step(item, request.user)
         return Response(StepSerializer(step).data)

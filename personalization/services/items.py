@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courses.models import Lesson
+from courses.models import Enrollment, EnrollmentStatus, Lesson
 from lms.models import User
 from lms.services import event_send_on_commit, user_group_name
 from personalization.models import ItemKind, ItemStatus, PlanItem, StudyPlan
@@ -25,10 +25,22 @@ def _plan_changed(plan: StudyPlan, *, by: str) -> None:
     )
 
 
+def _locked(item: PlanItem) -> PlanItem:
+    """
+    The item, read again under its plan's row lock: the lock a rebuild holds, so a change made
+    while the plan is rebuilt waits for it and applies to what the rebuild left.
+    """
+    StudyPlan.objects.select_for_update().filter(pk=item.plan_id).first()
+    locked = PlanItem.objects.select_related("plan").filter(pk=item.pk).first()
+    if locked is None:
+        raise ValidationError(_("This step is no longer in the plan: it was just rebuilt."))
+    return locked
+
+
 @transaction.atomic
 def plan_item_set_status(*, item: PlanItem, status: str, student: User) -> PlanItem:
     """The learner marks a step done, dismisses it, or takes it back (`open`)."""
-    item = PlanItem.objects.select_for_update().select_related("plan").get(pk=item.pk)
+    item = _locked(item)
     if item.plan.student_id != student.pk:
         raise ValidationError(_("This step is not in your plan."))
     if status not in STUDENT_STATUSES:
@@ -45,7 +57,7 @@ def plan_item_set_status(*, item: PlanItem, status: str, student: User) -> PlanI
 @transaction.atomic
 def plan_item_teacher_action(*, item: PlanItem, action: str, teacher: User) -> PlanItem:
     """A teacher pins a step to the top (kept by every rebuild), removes it, or undoes that."""
-    item = PlanItem.objects.select_for_update().select_related("plan").get(pk=item.pk)
+    item = _locked(item)
     if action not in TEACHER_ACTIONS:
         raise ValidationError({"action": _("Choose pin, unpin, remove or restore.")})
     if action in ("pin", "unpin"):
@@ -62,6 +74,12 @@ def plan_item_teacher_action(*, item: PlanItem, action: str, teacher: User) -> P
     return item
 
 
+def _lesson_in_courses_of(lesson: Lesson, student: User) -> bool:
+    return Enrollment.objects.filter(
+        student=student, course_id=lesson.module.course_id, status=EnrollmentStatus.ACTIVE
+    ).exists()
+
+
 @transaction.atomic
 def plan_item_add(
     *, student: User, teacher: User, title: str, note: str = "", lesson: Lesson | None = None
@@ -74,6 +92,8 @@ def plan_item_add(
         raise ValidationError({"title": _("Keep the title under 200 characters.")})
     if len(note) > 300:
         raise ValidationError({"note": _("Keep the note under 300 characters.")})
+    if lesson is not None and not _lesson_in_courses_of(lesson, student):
+        raise ValidationError({"lesson": _("Choose a lesson of one of the student's courses.")})
     plan, _created = StudyPlan.objects.get_or_create(student=student)
     item = PlanItem(
         plan=plan,

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from assessments.models import Assessment, Attempt, AttemptStatus
+from assessments.models import Assessment
 from assessments.services.practice import practice_question_counts, practice_set_save
 from courses.models import (
     Course,
@@ -246,12 +246,17 @@ def _practice_sets(
         usable = [pid for pid in point_ids if available.get(pid)]
         if not usable:
             continue
-        draws, left = [], PRACTICE_QUESTIONS
+        # A question may test several of the points: each rule draws at most what its pool
+        # holds beyond the questions earlier rules may have taken, so the draw always succeeds.
+        draws, left, drawn = [], PRACTICE_QUESTIONS, 0
         for i, point_id in enumerate(usable):
-            share = min(available[point_id], -(-left // (len(usable) - i)))
-            if share:
+            share = min(available[point_id] - drawn, -(-left // (len(usable) - i)))
+            if share > 0:
                 draws.append((world.points[point_id], share))
                 left -= share
+                drawn += share
+        if not draws:
+            continue
         key = f"practice:course:{course_id}"
         old = existing.get(key)
         total = sum(count for _point, count in draws)
@@ -411,32 +416,19 @@ def _reopen(item: PlanItem, candidate: Candidate) -> bool:
 
 
 def _finish_done_elsewhere(items: list[PlanItem], world: _World) -> list[PlanItem]:
-    """Close the open steps done outside the plan: a practice set taken, a lesson completed."""
-    practice_ids = [
-        i.assessment_id for i in items if i.assessment_id and i.status == ItemStatus.OPEN
-    ]
-    taken = (
-        set(
-            Attempt.objects.filter(
-                student=world.student,
-                assessment_id__in=practice_ids,
-                status=AttemptStatus.SUBMITTED,
-            ).values_list("assessment_id", flat=True)
-        )
-        if practice_ids
-        else set()
-    )
+    """
+    Close the open lesson steps whose lesson the student completed. (A practice step stays
+    while its points are weak: the set may be taken again, and each time draws afresh.)
+    """
     finished = []
     for item in items:
-        if item.status != ItemStatus.OPEN:
-            continue
-        if item.assessment_id in taken:
-            # The slot is free for a fresh set while the points are still weak.
-            item.key = f"{item.key}:{item.assessment_id}"
-        elif not (item.kind == ItemKind.NEXT_LESSON and item.lesson_id in world.completed):
-            continue
-        item.status, item.closed_at = ItemStatus.DONE, world.now
-        finished.append(item)
+        if (
+            item.status == ItemStatus.OPEN
+            and item.kind == ItemKind.NEXT_LESSON
+            and item.lesson_id in world.completed
+        ):
+            item.status, item.closed_at = ItemStatus.DONE, world.now
+            finished.append(item)
     return finished
 
 
@@ -537,9 +529,8 @@ def plan_rebuild(
             draws = candidate.reason_args["draws"]
             unchanged = (
                 item is not None
-                and item.status == ItemStatus.OPEN
+                and candidate.assessment is not None
                 and item.reason_args.get("draws") == draws
-                and not Attempt.objects.filter(assessment=candidate.assessment).exists()
             )
             if not unchanged:
                 candidate.assessment = practice_set_save(

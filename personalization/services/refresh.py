@@ -12,7 +12,6 @@ import logging
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Min
 from django.utils import timezone
 
 from personalization.models import PlanRefresh, RefreshStatus
@@ -20,6 +19,7 @@ from personalization.models import PlanRefresh, RefreshStatus
 logger = logging.getLogger(__name__)
 
 STALE_AFTER = timedelta(minutes=1)
+KEEP_DONE = timedelta(days=7)
 # A request that failed this often is left for a person to look at (admin), not retried.
 MAX_TRIES = 8
 
@@ -53,19 +53,41 @@ def plan_refresh_request(
     return refresh
 
 
+def _due(row: dict, now: datetime) -> bool:
+    """Waited `STALE_AFTER` since it was written or last swept, doubled with every failure."""
+    since = row["enqueued_at"] or row["created_at"]
+    return since + STALE_AFTER * 2 ** min(row["tries"], MAX_TRIES) < now
+
+
+@transaction.atomic
 def plan_refresh_sweep(*, now: datetime | None = None, limit: int = 1000) -> list[int]:
-    """Enqueue again the learners whose refresh has waited too long; returns their ids."""
+    """
+    Enqueue again the learners whose refresh has waited too long (the broker was down, a worker
+    died, or the queue is long: a second task for a learner finds nothing left to do), and
+    forget requests done more than `KEEP_DONE` ago. Returns the learners enqueued.
+    """
     now = now or timezone.now()
-    learners = list(
-        PlanRefresh.objects.filter(status=RefreshStatus.PENDING, tries__lt=MAX_TRIES)
-        .values("student_id")
-        .annotate(oldest=Min("created_at"))
-        .filter(oldest__lt=now - STALE_AFTER)
-        .order_by("oldest")
-        .values_list("student_id", flat=True)[:limit]
+    rows = (
+        PlanRefresh.objects.filter(
+            status=RefreshStatus.PENDING,
+            tries__lt=MAX_TRIES,
+            created_at__lt=now - STALE_AFTER,
+        )
+        .order_by("created_at")
+        .values("pk", "student_id", "created_at", "enqueued_at", "tries")[: limit * 10]
+    )
+    due = [row for row in rows if _due(row, now)]
+    learners = list(dict.fromkeys(row["student_id"] for row in due))[:limit]
+    PlanRefresh.objects.filter(pk__in=[r["pk"] for r in due if r["student_id"] in learners]).update(
+        enqueued_at=now
     )
     for student_id in learners:
-        _enqueue(student_id)
+        transaction.on_commit(lambda student_id=student_id: _enqueue(student_id), robust=True)
+    PlanRefresh.objects.filter(
+        pk__in=PlanRefresh.objects.filter(
+            status=RefreshStatus.DONE, done_at__lt=now - KEEP_DONE
+        ).values("pk")[:10_000]
+    ).delete()
     return learners
 
 

@@ -39,7 +39,7 @@ def _mastery_page(request: HttpRequest, *, student: User, own: bool) -> HttpResp
         {
             "student": student,
             "own": own,
-            "courses": student_mastery(student=student),
+            "courses": student_mastery(student=student, viewer=request.user),
             "thresholds": _thresholds(),
         },
     )

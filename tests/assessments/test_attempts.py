@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from assessments.models import Attempt, AttemptStatus, QuestionVersion, Response, Selection
@@ -385,3 +385,32 @@ def test_two_simultaneous_submits_grade_once(exam_world, received):
         (Decimal("6.00"), results[0].submitted_at)
     }
     assert len(received.calls) == 1
+
+
+def test_a_failing_listener_never_undoes_a_submission(exam_world):
+    # given a listener whose database write fails (a duplicate attempt number)
+    def broken(sender, *, attempt_id, **kwargs):
+        attempt = Attempt.objects.get(pk=attempt_id)
+        Attempt.objects.create(
+            assessment=attempt.assessment,
+            student=attempt.student,
+            number=attempt.number,
+            started_at=attempt.started_at,
+        )
+
+    attempt_submitted.connect(broken, dispatch_uid="test-broken")
+    try:
+        attempt, _ = attempt_start(
+            assessment=exam_world["assessment"], student=exam_world["student"]
+        )
+        _answer_all(attempt, right=True)
+        # when
+        with transaction.atomic():
+            submitted = attempt_submit(attempt=attempt)
+            # then the transaction is still usable, and the grade is kept
+            assert Attempt.objects.filter(pk=attempt.pk).exists()
+    finally:
+        attempt_submitted.disconnect(dispatch_uid="test-broken")
+    attempt.refresh_from_db()
+    assert (attempt.status, attempt.score) == (AttemptStatus.SUBMITTED, submitted.score)
+    assert Attempt.objects.filter(student=exam_world["student"]).count() == 1

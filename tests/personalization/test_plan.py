@@ -5,8 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from assessments.models import Assessment, AssessmentKind
+from assessments.models import Assessment, AssessmentKind, Question
 from assessments.selectors import assessment_list_for_student
+from assessments.services.attempts import attempt_start
 from courses.models import LessonProgress
 from personalization.models import (
     ItemKind,
@@ -19,11 +20,12 @@ from personalization.selectors import plan_steps
 from personalization.services.items import plan_item_set_status, plan_item_teacher_action
 from personalization.services.learner import learner_refresh
 from personalization.services.plan import MASTERED_AT, plan_rebuild, recall
-from tests.personalization.conftest import take
+from tests.factories import EnrollmentFactory
+from tests.personalization.conftest import take, true_false
 
 
 def _steps(plan):
-    return {step.item.key: step for step in plan_steps(plan=plan)}
+    return {step.item.key: step for step in plan_steps(plan=plan, viewer=plan.student)}
 
 
 def _refresh_after(world, answers):
@@ -56,10 +58,10 @@ def test_a_weak_point_gets_a_review_with_its_reason_and_a_practice_set(plan_worl
 def test_a_practice_set_is_seen_only_by_its_student(plan_world):
     # given
     plan = _refresh_after(plan_world, [False, False, False, False])
-    practice = next(s for s in plan_steps(plan=plan) if s.item.kind == ItemKind.PRACTICE)
+    practice = next(
+        s for s in plan_steps(plan=plan, viewer=plan.student) if s.item.kind == ItemKind.PRACTICE
+    )
     classmate = plan_world["a"]["classmate"]
-    from tests.factories import EnrollmentFactory
-
     EnrollmentFactory(student=classmate, course=plan_world["course"])
     # then
     assert practice.item.assessment in assessment_list_for_student(user=plan_world["student"])
@@ -171,7 +173,7 @@ def test_the_weekly_study_time_decides_what_fits_this_week(plan_world):
     plan = _refresh_after(plan_world, [False, False, False, False])
     # then the first steps fit, the rest wait
     steps = sorted(
-        (s for s in plan_steps(plan=plan) if s.item.kind != ItemKind.COURSE),
+        (s for s in plan_steps(plan=plan, viewer=plan.student) if s.item.kind != ItemKind.COURSE),
         key=lambda s: s.item.position,
     )
     fitting = [s for s in steps if s.item.within_budget]
@@ -186,7 +188,7 @@ def test_preferring_practice_puts_practice_sets_first(plan_world):
     # when
     plan = _refresh_after(plan_world, [False, False, False, False])
     # then
-    first = min(plan_steps(plan=plan), key=lambda s: s.item.position)
+    first = min(plan_steps(plan=plan, viewer=plan.student), key=lambda s: s.item.position)
     assert first.item.kind == ItemKind.PRACTICE
 
 
@@ -204,16 +206,40 @@ def test_an_exam_soon_is_named_in_the_reason(plan_world):
     assert "exam is in 10 days" in review.reason
 
 
-def test_taking_the_practice_set_closes_it_and_a_fresh_one_follows_while_still_weak(plan_world):
+def test_one_practice_set_per_course_stays_while_its_points_are_weak(plan_world):
     # given
     plan = _refresh_after(plan_world, [False, False, False, True])
     practice = PlanItem.objects.get(plan=plan, kind=ItemKind.PRACTICE)
     # when the student takes it, still getting everything wrong
     take(plan_world["student"], practice.assessment, [False] * 10)
     plan = learner_refresh(student_id=plan_world["student"].pk)
-    # then the first set is done and a new one is open
+    # then the step stays, with the same set to take again (it draws afresh each time)
     practice.refresh_from_db()
-    assert practice.status == ItemStatus.DONE
-    fresh = PlanItem.objects.get(plan=plan, kind=ItemKind.PRACTICE, status=ItemStatus.OPEN)
-    assert fresh.assessment_id != practice.assessment_id
-    assert Assessment.objects.filter(personal_for=plan_world["student"]).count() == 2
+    assert practice.status == ItemStatus.OPEN
+    assert Assessment.objects.filter(personal_for=plan_world["student"]).count() == 1
+    # when the student masters Equations
+    for _ in range(3):
+        _refresh_after(plan_world, [True, True, True, True])
+    # then the step goes, and a later weakness brings back the same set
+    assert not PlanItem.objects.filter(plan=plan, kind=ItemKind.PRACTICE).exists()
+    for _ in range(4):
+        plan = _refresh_after(plan_world, [False, False, False, True])
+    again = PlanItem.objects.get(plan=plan, kind=ItemKind.PRACTICE)
+    assert again.assessment_id == practice.assessment_id
+
+
+def test_a_practice_set_never_asks_the_bank_for_more_than_it_holds(plan_world):
+    # given three questions each testing both points (and nothing else on Quadratics)
+    course = plan_world["course"]
+    Question.objects.filter(course=course).update(is_archived=True)
+    for i in range(3):
+        question = true_false(course, plan_world["equations"], f"Both {i}")
+        question.knowledge_points.add(plan_world["quadratics"])
+    test = plan_world["test"]
+    # when both points are weak
+    take(plan_world["student"], test, [False] * 4)
+    plan = learner_refresh(student_id=plan_world["student"].pk)
+    # then the practice set can be started: its rules fit the bank
+    practice = PlanItem.objects.get(plan=plan, kind=ItemKind.PRACTICE)
+    attempt, _created = attempt_start(assessment=practice.assessment, student=plan_world["student"])
+    assert attempt.responses.count() == 3

@@ -335,3 +335,28 @@ def test_a_worker_killed_mid_refresh_loses_nothing(plan_world, celery_worker_thr
     # then it is done
     assert _wait_for(lambda: PlanRefresh.objects.filter(status=RefreshStatus.DONE).exists())
     assert MasteryEstimate.objects.filter(student=student).exists()
+
+
+def test_the_sweep_backs_off_after_failures_and_after_its_own_enqueue(plan_world):
+    # given a request that failed twice, written three minutes ago
+    student = plan_world["student"]
+    failed = PlanRefresh.objects.create(student=student, reason="attempt", tries=2)
+    PlanRefresh.objects.filter(pk=failed.pk).update(
+        created_at=timezone.now() - timedelta(minutes=3)
+    )
+    # then it waits four minutes (one, doubled twice), not one
+    assert plan_refresh_sweep() == []
+    assert plan_refresh_sweep(now=timezone.now() + timedelta(minutes=2)) == [student.pk]
+    # and once swept, it waits again before the next sweep takes it
+    assert plan_refresh_sweep(now=timezone.now() + timedelta(minutes=3)) == []
+
+
+def test_the_sweep_forgets_requests_done_a_week_ago(plan_world):
+    student = plan_world["student"]
+    old = PlanRefresh.objects.create(student=student, reason="attempt", status=RefreshStatus.DONE)
+    PlanRefresh.objects.filter(pk=old.pk).update(done_at=timezone.now() - timedelta(days=8))
+    recent = PlanRefresh.objects.create(
+        student=student, reason="attempt", status=RefreshStatus.DONE, done_at=timezone.now()
+    )
+    plan_refresh_sweep()
+    assert list(PlanRefresh.objects.values_list("pk", flat=True)) == [recent.pk]
