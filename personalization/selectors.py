@@ -44,6 +44,7 @@ from lms.models import Classroom, Membership, Role, User
 from lms.selectors import school_ids_for_user
 from personalization.models import (
     ItemKind,
+    ItemStatus,
     LearnerProfile,
     MasteryEstimate,
     MasterySnapshot,
@@ -920,3 +921,25 @@ def lesson_list_for_plan_step(*, teacher: User, student: User) -> QuerySet[Lesso
             school__in=school_ids_for_user(teacher)
         )
     )
+
+
+@dataclass(frozen=True)
+class CourseSuggestion:
+    course: Course
+    reason: str
+
+
+def plan_course_recommendations(*, student: User, school) -> list[CourseSuggestion] | None:
+    """The open course steps of the learner's plan in `school`, or None before any ranking."""
+    from personalization.reasons import reason_text
+
+    plan = plan_for_student(student=student)
+    if plan is None or plan.recommended_at is None:
+        return None
+    items = plan.items.filter(
+        kind=ItemKind.COURSE, status=ItemStatus.OPEN, course__school=school
+    ).select_related("course")
+    return [
+        CourseSuggestion(course=item.course, reason=reason_text(item.reason_code, item.reason_args))
+        for item in items.order_by("position", "pk")
+    ]

@@ -31,7 +31,12 @@ def plan_refresh_sweep_task() -> int:
     return len(plan_refresh_sweep())
 
 
-@shared_task(name="personalization.models_retrain", acks_late=True)
+@shared_task(
+    name="personalization.models_retrain",
+    acks_late=True,
+    soft_time_limit=4 * 60 * 60,
+    time_limit=4 * 60 * 60 + 300,
+)
 def models_retrain_task() -> list[int]:
     """Nightly (Celery beat): retrain on the database when enough new answers arrived."""
     from personalization.services.training import models_retrain

@@ -115,6 +115,10 @@ class _World:
     lessons: list[_LessonRef] = field(default_factory=list)
     completed: set[int] = field(default_factory=set)
 
+    def course_estimates(self) -> list[MasteryEstimate]:
+        """The estimates of the knowledge points of the student's courses."""
+        return [e for e in self.estimates.values() if e.knowledge_point_id in self.points]
+
     def lessons_teaching(self, point_id: int) -> list[_LessonRef]:
         return [lesson for lesson in self.lessons if point_id in lesson.point_ids]
 
@@ -137,9 +141,11 @@ def _world(student: User, now: datetime) -> _World:
         knowledge_point__in=list(points)
     ).values_list("knowledge_point_id", "prerequisite_id"):
         world.prerequisites[point_id].add(prerequisite_id)
+    # Prerequisites may belong to another course (one the student completed, say).
+    wanted = set(points) | {p for required in world.prerequisites.values() for p in required}
     world.estimates = {
         e.knowledge_point_id: e
-        for e in MasteryEstimate.objects.filter(student=student, knowledge_point__in=list(points))
+        for e in MasteryEstimate.objects.filter(student=student, knowledge_point__in=wanted)
     }
     order = 0
     for course in courses.values():
@@ -190,7 +196,7 @@ def _trigger_title(trigger: dict) -> str | None:
 
 def _weak_points(world: _World, trigger: dict) -> list[Candidate]:
     weak = sorted(
-        (e for e in world.estimates.values() if e.evidence and e.mastery < WEAK_BELOW),
+        (e for e in world.course_estimates() if e.evidence and e.mastery < WEAK_BELOW),
         key=lambda e: (e.mastery, e.knowledge_point_id),
     )[:MAX_REVIEWS]
     candidates = []
@@ -283,7 +289,7 @@ def _practice_sets(
 
 def _spaced_reviews(world: _World) -> list[Candidate]:
     due = []
-    for estimate in world.estimates.values():
+    for estimate in world.course_estimates():
         if estimate.mastery < MASTERED_AT or estimate.last_practiced_at is None:
             continue
         now_recall = recall(

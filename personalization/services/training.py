@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from assessments.models import Attempt, AttemptStatus, Question, Response
@@ -169,9 +169,8 @@ def model_activate(*, version: ModelVersion) -> ModelVersion:
 def new_interactions_since_active() -> int:
     """Graded answers submitted since the active model was trained (all, without one)."""
     active = ModelVersion.objects.filter(is_active=True).first()
-    answers = Response.objects.filter(
-        attempt__status=AttemptStatus.SUBMITTED, question__knowledge_points__isnull=False
-    )
+    tagged = Question.knowledge_points.through.objects.filter(question_id=OuterRef("question_id"))
+    answers = Response.objects.filter(Exists(tagged), attempt__status=AttemptStatus.SUBMITTED)
     if active is not None:
         answers = answers.filter(Q(attempt__submitted_at__gt=active.created_at))
     return answers.count()

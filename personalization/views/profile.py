@@ -7,6 +7,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,6 +20,7 @@ from lms.school_context import school_context
 from personalization.forms import ProfileForm
 from personalization.recommend import course_recommendations
 from personalization.selectors import (
+    plan_course_recommendations,
     profile_get,
     profile_needs_onboarding,
     profile_view,
@@ -31,6 +33,7 @@ from personalization.services.profile import profile_update
 ONBOARDING_SKIPPED = "personalization_onboarding_skipped"
 RECOMMENDATIONS_ON_PAGE = 12
 RECOMMENDATIONS_ON_PANEL = 3
+RECOMMENDATIONS_CACHE_SECONDS = 60 * 60
 
 
 def student_required(view):
@@ -153,10 +156,22 @@ def recommendations(request: HttpRequest) -> HttpResponse:
 
 
 def recommendations_panel(request: HttpRequest, school: School) -> dict:
-    """The "Recommended for you" panel of the student's home page (lms.dashboard)."""
+    """
+    The "Recommended for you" panel of the student's home page (lms.dashboard): the courses
+    the study plan recommended (ranked when it was last built, at most a day ago), or, before
+    the first plan, a ranking kept for an hour (ranking the catalog is too costly for every
+    visit of the home page).
+    """
+    recommendations = plan_course_recommendations(student=request.user, school=school)
+    if recommendations is None:
+        key = f"personalization:recommendations:{request.user.pk}:{school.pk}"
+        recommendations = cache.get(key)
+        if recommendations is None:
+            recommendations = course_recommendations(
+                student=request.user, limit=RECOMMENDATIONS_ON_PANEL, school=school
+            )
+            cache.set(key, recommendations, RECOMMENDATIONS_CACHE_SECONDS)
     return {
-        "recommendations": course_recommendations(
-            student=request.user, limit=RECOMMENDATIONS_ON_PANEL, school=school
-        ),
+        "recommendations": recommendations[:RECOMMENDATIONS_ON_PANEL],
         "needs_onboarding": profile_needs_onboarding(student=request.user),
     }

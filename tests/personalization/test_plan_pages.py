@@ -2,8 +2,10 @@
 
 import pytest
 
+from lms.models import Role
 from personalization.models import ItemKind, ItemStatus, PlanItem
 from personalization.services.learner import learner_refresh
+from tests.factories import EnrollmentFactory, MembershipFactory
 from tests.personalization.conftest import PEOPLE, page_status, take
 
 # Who may see the student's plan besides the student: their course's teacher (also their
@@ -245,3 +247,26 @@ def test_api_unknown_action_is_refused(as_person, planned):
     assert response.status_code == 400
     review.refresh_from_db()
     assert review.status == ItemStatus.OPEN
+
+
+def test_a_teacher_of_another_school_sees_only_their_schools_part(planned, client):
+    # given the student is also a student of school B, enrolled in B's course
+    student, b = planned["student"], planned["b"]
+    MembershipFactory(user=student, school=b["school"], role=Role.STUDENT)
+    EnrollmentFactory(student=student, course=planned["other_course"])
+    client.force_login(b[Role.TEACHER])
+    # when B's teacher looks at the student's plan and mastery
+    plan = client.get(f"/api/v1/personalization/students/{student.pk}/plan/").json()
+    mastery = client.get(f"/api/v1/personalization/students/{student.pk}/mastery/").json()
+    pin = client.patch(
+        f"/api/v1/personalization/students/{student.pk}/plan/steps/{planned['review'].pk}/",
+        {"action": "pin"},
+        content_type="application/json",
+    )
+    # then school A's steps and courses stay hidden and out of reach
+    assert plan["steps"] == []
+    assert "Algebra" not in str(mastery)
+    assert "B's algebra" in str(mastery)
+    assert pin.status_code == 404
+    planned["review"].refresh_from_db()
+    assert not planned["review"].pinned

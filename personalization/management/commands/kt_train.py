@@ -12,7 +12,11 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--csv", help="Train on this exchange-format file instead.")
+        parser.add_argument(
+            "--csv",
+            help="Train on this exchange-format file instead (recorded, never activated: its "
+            "question and knowledge-point ids are not the school's).",
+        )
         parser.add_argument("--model", default="classical", choices=kt.MODEL_KINDS)
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--no-activate", action="store_true", help="Record the version only.")
@@ -35,7 +39,7 @@ class Command(BaseCommand):
                 kind=options["model"],
                 source=source,
                 seed=options["seed"],
-                activate=not options["no_activate"],
+                activate=not (options["no_activate"] or options["csv"]),
             )
         except ValueError as error:
             raise CommandError(str(error)) from error

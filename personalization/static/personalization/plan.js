@@ -11,7 +11,8 @@ if (root) {
 
   const refresh = async (message) => {
     const response = await fetch(root.dataset.fragment, { headers: { Accept: "text/html" }, credentials: "same-origin" });
-    if (!response.ok) return;
+    // Signed out meanwhile: the login page is not a plan (a reload shows it properly).
+    if (!response.ok || response.redirected) return;
     root.innerHTML = await response.text();
     if (window.htmx) window.htmx.process(root);
     if (message) announce.textContent = message;
