@@ -654,3 +654,18 @@ def assessment_list_visible_with_roles(*, user: User) -> QuerySet[Assessment]:
         .filter(Q(can_edit=True) | Q(is_student=True))
         .select_related("course", "course__school")
     )
+
+
+def practice_question_counts(
+    *, course: Course, knowledge_point_ids: Sequence[int]
+) -> dict[int, int]:
+    """How many usable questions the course's bank has for each of the knowledge points."""
+    rows = (
+        Question.objects.filter(
+            course=course, is_archived=False, knowledge_points__in=knowledge_point_ids
+        )
+        .values_list("knowledge_points")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return dict(rows)

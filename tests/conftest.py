@@ -44,6 +44,9 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
 
 
+_worker_started = False
+
+
 @pytest.fixture(scope="session")
 def celery_worker_thread():
     """A real Celery worker (a thread of this process) consuming from the configured broker."""
@@ -51,9 +54,59 @@ def celery_worker_thread():
 
     from lms.celery import app
 
+    global _worker_started
     app.control.purge()
     with start_worker(app, perform_ping_check=False, shutdown_timeout=60, loglevel="WARNING"):
+        _worker_started = True
         yield
+
+
+def _worker_idle(app) -> bool:
+    """Nothing queued for this run's worker, nothing reserved or running in it."""
+    from celery.worker import state
+
+    if state.active_requests or state.reserved_requests:
+        return False
+    with app.connection_for_read() as connection:
+        queue = app.conf.task_default_queue
+        try:
+            return connection.default_channel.queue_declare(queue, passive=True).message_count == 0
+        except Exception:  # the in-memory transport, or no queue yet
+            return True
+
+
+@pytest.fixture(autouse=True)
+def _drain_celery_worker(request):
+    """
+    A test with the real worker (or a transactional test while the worker runs) ends only once
+    the worker is idle: tasks its data set off (a plan refresh after a submit) must not run into
+    the next test's database, or into the flush that empties the database after the test.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or bool(
+        marker and marker.kwargs.get("transaction")
+    )
+    uses_worker = "celery_worker_thread" in request.fixturenames
+    if not (uses_worker or (transactional and _worker_started)):
+        yield
+        return
+    # Set up the test database first, so that it is flushed only after the drain below.
+    request.getfixturevalue("_django_db_helper")
+    yield
+    import time
+
+    from lms.celery import app
+
+    deadline = time.monotonic() + 30
+    quiet_since = None
+    while time.monotonic() < deadline:
+        if _worker_idle(app):
+            quiet_since = quiet_since or time.monotonic()
+            if time.monotonic() - quiet_since > 0.3:
+                return
+        else:
+            quiet_since = None
+        time.sleep(0.05)
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ counts towards a grade and may be taken again and again.
 from collections.abc import Sequence
 
 from django.db import transaction
-from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from assessments.models import (
@@ -15,7 +14,6 @@ from assessments.models import (
     AssessmentKind,
     DrawRule,
     GradingMethod,
-    Question,
     ReviewPolicy,
     Selection,
 )
@@ -24,21 +22,6 @@ from courses.models import Course, KnowledgePoint
 from lms.models import User
 
 TITLE_MAX = 200
-
-
-def practice_question_counts(
-    *, course: Course, knowledge_point_ids: Sequence[int]
-) -> dict[int, int]:
-    """How many usable questions the course's bank has for each of the knowledge points."""
-    rows = (
-        Question.objects.filter(
-            course=course, is_archived=False, knowledge_points__in=knowledge_point_ids
-        )
-        .values_list("knowledge_points")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    return dict(rows)
 
 
 def _title(points: Sequence[KnowledgePoint]) -> str:

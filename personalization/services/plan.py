@@ -25,7 +25,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessments.models import Assessment
-from assessments.services.practice import practice_question_counts, practice_set_save
+from assessments.selectors import practice_question_counts
+from assessments.services.practice import practice_set_save
 from courses.models import (
     Course,
     KnowledgePoint,
