@@ -3,6 +3,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 from django.conf import settings
 
 from lms.models import Role
@@ -107,6 +108,17 @@ def _drain_celery_worker(request):
         else:
             quiet_since = None
         time.sleep(0.05)
+
+
+@pytest_asyncio.fixture
+async def channel_layer():
+    """The project's channel layer; its connections of the test's event loop closed after."""
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    yield layer
+    if hasattr(layer, "close_pools"):  # channels_redis: release this event loop's connections
+        await layer.close_pools()
 
 
 @pytest.fixture(scope="session")

@@ -3,68 +3,27 @@
 from datetime import timedelta
 
 import pytest
-import pytest_asyncio
 from asgiref.sync import sync_to_async
-from channels.layers import get_channel_layer
-from channels.testing import WebsocketCommunicator
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 
 from assessments.models import Attempt, AttemptStatus, Response
 from assessments.services.attempts import attempt_start, attempt_submit, response_save
 from assessments.services.authoring import assessment_update
 from assessments.tasks import attempts_expired_submit_task
-from lms.asgi import application
-from lms.consumers import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED
-from lms.models import Role
+from tests.sockets import WATCHERS, session_for, socket, watcher_session
 
 
-def _session_for(user) -> str:
-    client = Client()
-    client.force_login(user)
-    return client.cookies[settings.SESSION_COOKIE_NAME].value
-
-
-def _socket(assessment_id: int, session: str | None) -> WebsocketCommunicator:
-    headers = [(b"origin", b"http://testserver")]
-    if session:
-        headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={session}".encode()))
-    return WebsocketCommunicator(
-        application, f"/ws/assessments/{assessment_id}/results/", headers=headers
-    )
-
-
-@pytest_asyncio.fixture
-async def layer():
-    channel_layer = get_channel_layer()
-    yield channel_layer
-    if hasattr(channel_layer, "close_pools"):
-        await channel_layer.close_pools()
-
-
-WATCHERS = {
-    "anonymous": (None, CLOSE_UNAUTHENTICATED),
-    "enrolled_student": (("a", Role.STUDENT), CLOSE_FORBIDDEN),
-    "other_student": (("a", "classmate"), CLOSE_FORBIDDEN),
-    "other_teacher": ((None, "other_teacher"), CLOSE_FORBIDDEN),
-    "other_school": (("b", Role.ADMIN), CLOSE_FORBIDDEN),
-    "course_teacher": (("a", Role.TEACHER), None),
-    "school_admin": (("a", Role.ADMIN), None),
-}
+def _socket(assessment_id: int, session: str | None):
+    return socket(f"/ws/assessments/{assessment_id}/results/", session)
 
 
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("person", WATCHERS)
-async def test_only_the_courses_editors_may_watch(person, exam_world, layer):
+async def test_only_the_courses_editors_may_watch(person, exam_world, channel_layer):
     # given
-    where, refused_with = WATCHERS[person]
-    session = None
-    if where is not None:
-        school, key = where
-        user = exam_world[key] if school is None else exam_world[school][key]
-        session = await sync_to_async(_session_for)(user)
+    _where, refused_with = WATCHERS[person]
+    session = await watcher_session(exam_world, person)
     communicator = _socket(exam_world["assessment"].pk, session)
     # when
     try:
@@ -84,9 +43,11 @@ async def test_only_the_courses_editors_may_watch(person, exam_world, layer):
 
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
-async def test_a_submit_reaches_the_watching_teacher_through_the_redis_layer(exam_world, layer):
+async def test_a_submit_reaches_the_watching_teacher_through_the_redis_layer(
+    exam_world, channel_layer
+):
     # given the teacher watching
-    session = await sync_to_async(_session_for)(exam_world["teacher"])
+    session = await sync_to_async(session_for)(exam_world["teacher"])
     communicator = _socket(exam_world["assessment"].pk, session)
     connected, _ = await communicator.connect()
     assert connected
@@ -120,8 +81,10 @@ async def test_a_submit_reaches_the_watching_teacher_through_the_redis_layer(exa
 
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
-async def test_frames_from_the_page_get_an_error_frame_and_the_socket_stays_open(exam_world, layer):
-    session = await sync_to_async(_session_for)(exam_world["teacher"])
+async def test_frames_from_the_page_get_an_error_frame_and_the_socket_stays_open(
+    exam_world, channel_layer
+):
+    session = await sync_to_async(session_for)(exam_world["teacher"])
     communicator = _socket(exam_world["assessment"].pk, session)
     await communicator.connect()
     try:

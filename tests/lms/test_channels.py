@@ -2,40 +2,24 @@ import asyncio
 import uuid
 
 import pytest
-import pytest_asyncio
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
-from channels.testing import WebsocketCommunicator
-from django.conf import settings
 from django.db import transaction
-from django.test import Client
 
-from lms.asgi import application
 from lms.consumers import CLOSE_UNAUTHENTICATED
 from lms.services import event_send_on_commit, user_group_name
+from tests import sockets
 from tests.factories import UserFactory
-
-
-@pytest_asyncio.fixture
-async def channel_layer():
-    layer = get_channel_layer()
-    yield layer
-    if hasattr(layer, "close_pools"):  # channels_redis: release this event loop's connections
-        await layer.close_pools()
 
 
 @pytest.fixture
 def signed_in(transactional_db):
     """A user and the cookie of their browser session."""
     user = UserFactory()
-    return user, _session_for(user)
+    return user, sockets.session_for(user)
 
 
 def socket(path="/ws/events/", *, session=None, origin="http://testserver"):
-    headers = [(b"origin", origin.encode())] if origin else []
-    if session:
-        headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={session}".encode()))
-    return WebsocketCommunicator(application, path, headers=headers)
+    return sockets.socket(path, session, origin=origin)
 
 
 @pytest.mark.asyncio
@@ -106,7 +90,7 @@ async def test_events_reach_only_their_own_user(signed_in, channel_layer):
     # given two signed-in users with open sockets
     user, session = signed_in
     other = await database_sync_to_async(UserFactory)()
-    other_session = await database_sync_to_async(_session_for)(other)
+    other_session = await database_sync_to_async(sockets.session_for)(other)
     mine, theirs = socket(session=session), socket(session=other_session)
     try:
         assert (await mine.connect())[0]
@@ -119,12 +103,6 @@ async def test_events_reach_only_their_own_user(signed_in, channel_layer):
     finally:
         await mine.disconnect()
         await theirs.disconnect()
-
-
-def _session_for(user):
-    client = Client()
-    client.force_login(user)
-    return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
 @pytest.mark.asyncio

@@ -5,48 +5,24 @@ coalesced), and frames from the page answered with an error.
 """
 
 import pytest
-import pytest_asyncio
 from asgiref.sync import sync_to_async
-from channels.layers import get_channel_layer
-from channels.testing import WebsocketCommunicator
-from django.conf import settings
 from django.db import transaction
-from django.test import Client
 
 from courses.models import Enrollment, EnrollmentStatus
-from lms.asgi import application
-from lms.consumers import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED
+from lms.consumers import CLOSE_FORBIDDEN
 from lms.models import Role
 from lms.services import event_send_on_commit
 from personalization.models import MasteryEstimate
 from personalization.services.mastery import course_mastery_group_name
 from tests.factories import EnrollmentFactory, member
 from tests.personalization.test_mastery_pages import mastery_world
+from tests.sockets import WATCHERS, session_for, socket, watcher_session
 
 __all__ = ["mastery_world"]
 
 
-def _session_for(user) -> str:
-    client = Client()
-    client.force_login(user)
-    return client.cookies[settings.SESSION_COOKIE_NAME].value
-
-
-def _socket(course_id: int, session: str | None) -> WebsocketCommunicator:
-    headers = [(b"origin", b"http://testserver")]
-    if session:
-        headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={session}".encode()))
-    return WebsocketCommunicator(
-        application, f"/ws/personalization/courses/{course_id}/mastery/", headers=headers
-    )
-
-
-@pytest_asyncio.fixture
-async def layer():
-    channel_layer = get_channel_layer()
-    yield channel_layer
-    if hasattr(channel_layer, "close_pools"):
-        await channel_layer.close_pools()
+def _socket(course_id: int, session: str | None):
+    return socket(f"/ws/personalization/courses/{course_id}/mastery/", session)
 
 
 def _broadcast(course_id: int, payload: dict) -> None:
@@ -91,28 +67,13 @@ def _row(payload: dict, student) -> dict | None:
     return next((row for row in payload["students"] if row["student"] == student.pk), None)
 
 
-WATCHERS = {
-    "anonymous": (None, CLOSE_UNAUTHENTICATED),
-    "enrolled_student": (("a", Role.STUDENT), CLOSE_FORBIDDEN),
-    "other_student": (("a", "classmate"), CLOSE_FORBIDDEN),
-    "other_teacher": ((None, "other_teacher"), CLOSE_FORBIDDEN),
-    "other_school": (("b", Role.ADMIN), CLOSE_FORBIDDEN),
-    "course_teacher": (("a", Role.TEACHER), None),
-    "school_admin": (("a", Role.ADMIN), None),
-}
-
-
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("person", WATCHERS)
-async def test_only_the_courses_editors_may_watch(person, mastery_world, layer):
+async def test_only_the_courses_editors_may_watch(person, mastery_world, channel_layer):
     # given
-    where, refused_with = WATCHERS[person]
-    session = None
-    if where is not None:
-        school, key = where
-        user = mastery_world[key] if school is None else mastery_world[school][key]
-        session = await sync_to_async(_session_for)(user)
+    _where, refused_with = WATCHERS[person]
+    session = await watcher_session(mastery_world, person)
     communicator = _socket(mastery_world["course"].pk, session)
     # when
     try:
@@ -133,8 +94,8 @@ async def test_only_the_courses_editors_may_watch(person, mastery_world, layer):
 
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
-async def test_another_schools_course_is_refused_even_to_an_admin(mastery_world, layer):
-    session = await sync_to_async(_session_for)(mastery_world["a"][Role.ADMIN])
+async def test_another_schools_course_is_refused_even_to_an_admin(mastery_world, channel_layer):
+    session = await sync_to_async(session_for)(mastery_world["a"][Role.ADMIN])
     communicator = _socket(mastery_world["other_course"].pk, session)
     try:
         connected, code = await communicator.connect()
@@ -145,10 +106,10 @@ async def test_another_schools_course_is_refused_even_to_an_admin(mastery_world,
 
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
-async def test_a_broadcast_brings_the_changed_students_row(mastery_world, layer):
+async def test_a_broadcast_brings_the_changed_students_row(mastery_world, channel_layer):
     # given the teacher watching
     course, student = mastery_world["course"], mastery_world["student"]
-    session = await sync_to_async(_session_for)(mastery_world["teacher"])
+    session = await sync_to_async(session_for)(mastery_world["teacher"])
     communicator = _socket(course.pk, session)
     connected, _ = await communicator.connect()
     assert connected
@@ -178,7 +139,7 @@ async def test_a_broadcast_brings_the_changed_students_row(mastery_world, layer)
 
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
-async def test_a_burst_of_submits_is_coalesced_into_few_messages(mastery_world, layer):
+async def test_a_burst_of_submits_is_coalesced_into_few_messages(mastery_world, channel_layer):
     # given the admin watching, and two more students in the course
     course, school = mastery_world["course"], mastery_world["a"]["school"]
 
@@ -189,7 +150,7 @@ async def test_a_burst_of_submits_is_coalesced_into_few_messages(mastery_world, 
         return students
 
     students = [mastery_world["student"], *await sync_to_async(two_more)()]
-    session = await sync_to_async(_session_for)(mastery_world["a"][Role.ADMIN])
+    session = await sync_to_async(session_for)(mastery_world["a"][Role.ADMIN])
     communicator = _socket(course.pk, session)
     connected, _ = await communicator.connect()
     assert connected
@@ -219,10 +180,10 @@ async def test_a_burst_of_submits_is_coalesced_into_few_messages(mastery_world, 
 
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
-async def test_a_student_who_left_the_course_is_reported_removed(mastery_world, layer):
+async def test_a_student_who_left_the_course_is_reported_removed(mastery_world, channel_layer):
     # given
     course, student = mastery_world["course"], mastery_world["student"]
-    session = await sync_to_async(_session_for)(mastery_world["teacher"])
+    session = await sync_to_async(session_for)(mastery_world["teacher"])
     communicator = _socket(course.pk, session)
     await communicator.connect()
     try:
@@ -247,9 +208,9 @@ async def test_a_student_who_left_the_course_is_reported_removed(mastery_world, 
 
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
-async def test_a_broadcast_naming_no_student_brings_the_whole_heatmap(mastery_world, layer):
+async def test_a_broadcast_naming_no_student_brings_the_whole_heatmap(mastery_world, channel_layer):
     course = mastery_world["course"]
-    session = await sync_to_async(_session_for)(mastery_world["teacher"])
+    session = await sync_to_async(session_for)(mastery_world["teacher"])
     communicator = _socket(course.pk, session)
     await communicator.connect()
     try:
@@ -268,9 +229,9 @@ async def test_a_broadcast_naming_no_student_brings_the_whole_heatmap(mastery_wo
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
 async def test_frames_from_the_page_get_an_error_frame_and_the_socket_stays_open(
-    mastery_world, layer
+    mastery_world, channel_layer
 ):
-    session = await sync_to_async(_session_for)(mastery_world["teacher"])
+    session = await sync_to_async(session_for)(mastery_world["teacher"])
     communicator = _socket(mastery_world["course"].pk, session)
     await communicator.connect()
     try:

@@ -14,7 +14,6 @@ from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.db import connection, transaction
 from django.test import Client
@@ -22,7 +21,6 @@ from django.utils import timezone
 
 from assessments.services.attempts import attempt_start, question_regrade
 from assessments.services.questions import question_update
-from lms.asgi import application
 from personalization.models import (
     MasteryEstimate,
     MasterySnapshot,
@@ -33,6 +31,7 @@ from personalization.models import (
 from personalization.services.learner import learner_refresh
 from personalization.services.refresh import plan_refresh_sweep
 from personalization.tasks import learner_refresh_task
+from tests import sockets
 from tests.helpers import ROOT, SETTINGS_VARIABLES
 from tests.personalization.conftest import take
 
@@ -170,12 +169,6 @@ def test_a_failing_refresh_is_counted_and_retried_until_the_limit(plan_world, mo
 # --- Through the real broker, worker and channel layer ---------------------------------------
 
 
-def _session_for(user):
-    client = Client()
-    client.force_login(user)
-    return client.cookies[settings.SESSION_COOKIE_NAME].value
-
-
 @pytest.mark.django_db(transaction=True)
 def test_the_real_worker_rebuilds_the_plan_after_a_submit_over_the_api(
     plan_world, celery_worker_thread
@@ -208,15 +201,8 @@ def test_the_real_worker_rebuilds_the_plan_after_a_submit_over_the_api(
 async def test_the_learners_open_pages_hear_plan_updated(plan_world):
     # given the student's events socket
     student = plan_world["student"]
-    session = await database_sync_to_async(_session_for)(student)
-    communicator = WebsocketCommunicator(
-        application,
-        "/ws/events/",
-        headers=[
-            (b"origin", b"http://testserver"),
-            (b"cookie", f"{settings.SESSION_COOKIE_NAME}={session}".encode()),
-        ],
-    )
+    session = await database_sync_to_async(sockets.session_for)(student)
+    communicator = sockets.socket("/ws/events/", session)
     try:
         assert (await communicator.connect())[0]
         # when a submission is refreshed
