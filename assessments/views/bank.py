@@ -35,8 +35,8 @@ from assessments.services.questions import (
     question_import,
     question_update,
 )
-from assessments.views.lookups import editable_course
 from courses.models import Course
+from courses.views.lookups import editable_course
 from lms.forms import add_service_errors
 from lms.http import posted_id
 

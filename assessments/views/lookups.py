@@ -1,18 +1,10 @@
-"""The "may this user edit it, else 404" lookups shared by the teachers' pages."""
+"""The "may this user edit it, else 404" lookup of an assessment (of a course: courses.views)."""
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
 from assessments.models import Assessment
 from assessments.selectors import assessment_list_editable
-from courses.models import Course
-from courses.selectors import course_list_editable
-
-
-def editable_course(request: HttpRequest, course_id: int) -> Course:
-    return get_object_or_404(
-        course_list_editable(user=request.user).select_related("school"), pk=course_id
-    )
 
 
 def editable_assessment(request: HttpRequest, assessment_id: int) -> Assessment:

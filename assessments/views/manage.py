@@ -47,8 +47,9 @@ from assessments.services.authoring import (
     assessment_question_remove,
     assessment_update,
 )
-from assessments.views.lookups import editable_assessment, editable_course
+from assessments.views.lookups import editable_assessment
 from courses.models import Course
+from courses.views.lookups import editable_course
 from lms.forms import add_service_errors
 from lms.http import posted_id
 

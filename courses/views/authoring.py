@@ -36,6 +36,7 @@ from courses.selectors import (
     roster_for_course,
 )
 from courses.services import authoring
+from courses.views.lookups import editable_course
 from lms.forms import add_service_errors
 from lms.http import posted_id
 from lms.models import Role
@@ -43,12 +44,6 @@ from lms.school_context import school_context
 from lms.selectors import classroom_list_for_user, user_has_school_role
 
 BLOCK_FIELDS = ("title", "body", "language", "url", "file", "captions", "alt_text")
-
-
-def _editable_course(request: HttpRequest, course_id: int) -> Course:
-    return get_object_or_404(
-        course_list_editable(user=request.user).select_related("school"), pk=course_id
-    )
 
 
 @dataclass(frozen=True)
@@ -138,7 +133,7 @@ def course_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def course_edit(request: HttpRequest, course_id: int) -> HttpResponse:
-    course = _editable_course(request, course_id)
+    course = editable_course(request, course_id)
     form = CourseForm(
         request.POST or None, request.FILES or None, instance=course, school=course.school
     )
@@ -170,7 +165,7 @@ def course_edit(request: HttpRequest, course_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def course_duplicate(request: HttpRequest, course_id: int) -> HttpResponse:
-    course = _editable_course(request, course_id)
+    course = editable_course(request, course_id)
     form = CourseCopyForm(request.POST)
     outcome = form.is_valid() and _try(
         request, form, lambda: authoring.course_duplicate(course=course, **form.cleaned_data)
@@ -186,7 +181,7 @@ def course_duplicate(request: HttpRequest, course_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def course_publish(request: HttpRequest, course_id: int) -> HttpResponse:
-    course = _editable_course(request, course_id)
+    course = editable_course(request, course_id)
     publish = request.POST.get("publish") == "1"
     if _try(
         request, None, lambda: authoring.course_set_published(course=course, published=publish)
@@ -198,7 +193,7 @@ def course_publish(request: HttpRequest, course_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def course_delete(request: HttpRequest, course_id: int) -> HttpResponse:
-    course = _editable_course(request, course_id)
+    course = editable_course(request, course_id)
     if request.method == "POST":
         if _try(request, None, lambda: authoring.course_delete(course=course)):
             messages.success(request, _("Course deleted."))
@@ -223,7 +218,7 @@ def _confirm(request, thing, question: str, cancel_url: str) -> HttpResponse:
 @login_required
 @require_POST
 def module_create(request: HttpRequest, course_id: int) -> HttpResponse:
-    course = _editable_course(request, course_id)
+    course = editable_course(request, course_id)
     form = ModuleForm(request.POST)
     if form.is_valid():
         _try(
@@ -464,7 +459,7 @@ def block_delete(request: HttpRequest, block_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def knowledge_points(request: HttpRequest, course_id: int) -> HttpResponse:
-    course = _editable_course(request, course_id)
+    course = editable_course(request, course_id)
     kp_form = KnowledgePointForm(request.POST if "add_kp" in request.POST else None, prefix="kp")
     prereq_form = PrerequisiteForm(
         request.POST if "add_prereq" in request.POST else None, course=course, prefix="pre"
@@ -505,7 +500,7 @@ def knowledge_points(request: HttpRequest, course_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def prerequisite_remove(request: HttpRequest, course_id: int) -> HttpResponse:
-    course = _editable_course(request, course_id)
+    course = editable_course(request, course_id)
     kp = get_object_or_404(
         course.knowledge_points, pk=posted_id(request.POST.get("knowledge_point"))
     )
@@ -520,7 +515,7 @@ def prerequisite_remove(request: HttpRequest, course_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def knowledge_point_edit(request: HttpRequest, course_id: int, kp_id: int) -> HttpResponse:
-    course = _editable_course(request, course_id)
+    course = editable_course(request, course_id)
     kp = get_object_or_404(course.knowledge_points, pk=kp_id)
     form = KnowledgePointForm(
         request.POST or None, initial={"name": kp.name, "description": kp.description}
@@ -547,7 +542,7 @@ def knowledge_point_edit(request: HttpRequest, course_id: int, kp_id: int) -> Ht
 @login_required
 @require_http_methods(["GET", "POST"])
 def knowledge_point_delete(request: HttpRequest, course_id: int, kp_id: int) -> HttpResponse:
-    course = _editable_course(request, course_id)
+    course = editable_course(request, course_id)
     kp = get_object_or_404(course.knowledge_points, pk=kp_id)
     back = reverse("courses:knowledge_points", args=[course.pk])
     if request.method == "POST":
@@ -560,7 +555,7 @@ def knowledge_point_delete(request: HttpRequest, course_id: int, kp_id: int) -> 
 
 @login_required
 def roster(request: HttpRequest, course_id: int) -> HttpResponse:
-    course = _editable_course(request, course_id)
+    course = editable_course(request, course_id)
     is_admin = user_has_school_role(user=request.user, school=course.school, roles=(Role.ADMIN,))
     context = {
         "course": course,

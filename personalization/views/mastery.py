@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from assessments.views.lookups import editable_course
 from courses.models import Course
+from courses.views.lookups import editable_course
 from lms.http import posted_id
 from lms.models import User
 from personalization import selectors
