@@ -23,7 +23,12 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
 	@touch $@
 
-install: $(VENV)/.installed
+# Browser libraries (hls.js) from the npm registry, served by the app itself: no CDN.
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(VENV)/.installed node_modules/.installed
 
 # Embedded default unless DATABASE_URL / REDIS_URL are set; DEBUG is on unless set.
 run: export DEBUG ?= true
@@ -37,13 +42,14 @@ else
 	$(VENV)/bin/uvicorn lms.asgi:application --host $(HOST) --port $(PORT)
 endif
 
-# Chromium for the browser tests comes from Debian's packages (Playwright cannot download one).
+# Chromium for the browser tests comes from Debian's packages (Playwright cannot download one);
+# so does ffmpeg, which the lecture tests use to make a short video.
 chromium:
-	@test -x $(CHROMIUM) || { \
+	@{ test -x $(CHROMIUM) && command -v ffmpeg >/dev/null; } || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium ffmpeg >/dev/null; \
 	  else \
-	    echo "Chromium is missing at $(CHROMIUM): install Debian's 'chromium' package (or set CHROMIUM)."; exit 1; \
+	    echo "Chromium or ffmpeg is missing: install Debian's 'chromium' and 'ffmpeg' packages (or set CHROMIUM)."; exit 1; \
 	  fi; }
 
 test: install chromium

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from assessments.models import Assessment, QuestionKind
+from assessments.models import AUTHORED_KINDS, Assessment, QuestionKind
 from assessments.services.authoring import SETTINGS_FIELDS
 from courses.models import Course, Enrollment, EnrollmentStatus, KnowledgePoint, Lesson, Module
 from lms.models import Classroom, User
@@ -57,6 +57,7 @@ class AssessmentSettingsForm(forms.ModelForm):
 
     def __init__(self, *args, course: Course, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = AUTHORED_KINDS
         self.fields["module"].queryset = course.modules.order_by("position", "pk")
         self.fields["lesson"].queryset = (
             Lesson.objects.filter(module__course=course)

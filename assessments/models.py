@@ -115,6 +115,13 @@ class AssessmentKind(models.TextChoices):
     UNIT_TEST = "unit_test", _("Unit test")
     EXAM = "exam", _("Exam")
     MOCK_EXAM = "mock_exam", _("Mock exam")
+    # One question pushed during a live lecture (app livestream): answered like a test, so it
+    # reaches mastery, but kept off the course page, the teachers' lists and the gradebook.
+    LIVE = "live", _("Live lecture question")
+
+
+# The kinds a teacher sets up by hand.
+AUTHORED_KINDS = [choice for choice in AssessmentKind.choices if choice[0] != AssessmentKind.LIVE]
 
 
 class GradingMethod(models.TextChoices):

@@ -31,6 +31,7 @@ from assessments.grading import right_answer
 from assessments.models import (
     Accommodation,
     Assessment,
+    AssessmentKind,
     AssessmentQuestion,
     Attempt,
     AttemptStatus,
@@ -76,6 +77,7 @@ def assessment_list_for_student(*, user: User) -> QuerySet[Assessment]:
     )
     return (
         Assessment.objects.filter(Exists(enrolled), _shared_or_own(user), is_published=True)
+        .exclude(kind=AssessmentKind.LIVE)
         .select_related("course")
         .order_by("course", "opens_at", "pk")
     )
@@ -100,7 +102,7 @@ def assessment_list_for_course(
     editor (the caller has checked `course_can_edit`), the published ones for a student actively
     enrolled, none otherwise. One query with no subqueries: the course page is the busiest page.
     """
-    assessments = Assessment.objects.filter(course=course)
+    assessments = Assessment.objects.filter(course=course).exclude(kind=AssessmentKind.LIVE)
     if can_edit:
         assessments = assessments.filter(personal_for__isnull=True)
     else:
@@ -453,7 +455,9 @@ class Gradebook:
 def gradebook(*, course: Course) -> Gradebook:
     """Students enrolled in the course by its assessments, each cell the grading method's grade."""
     assessments = list(
-        course.assessments.filter(personal_for__isnull=True).order_by("opens_at", "pk")
+        course.assessments.filter(personal_for__isnull=True)
+        .exclude(kind=AssessmentKind.LIVE)
+        .order_by("opens_at", "pk")
     )
     enrollments = (
         Enrollment.objects.filter(course=course)
@@ -582,6 +586,7 @@ def assessment_list_with_counts(*, user: User, course: Course) -> QuerySet[Asses
     return (
         assessment_list_editable(user=user)
         .filter(course=course)
+        .exclude(kind=AssessmentKind.LIVE)
         .annotate(
             question_count=SubqueryCount(
                 AssessmentQuestion.objects.filter(**by_assessment).order_by().values("pk")

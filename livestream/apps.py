@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class LivestreamConfig(AppConfig):
     name = "livestream"
     verbose_name = _("Live lectures")
+
+    def ready(self):
+        from courses.sections import register_course_section, register_editor_link
+        from livestream.views import course_section
+
+        register_editor_link(label=_("Live lectures"), url_name="livestream:new", order=40)
+        register_course_section(
+            template="livestream/_course_section.html", context=course_section, order=15
+        )

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from assessments.routing import websocket_urlpatterns as assessment_routes
+from livestream.routing import websocket_urlpatterns as livestream_routes
 from lms.consumers import UserEventsConsumer
 from personalization.routing import websocket_urlpatterns as personalization_routes
 
@@ -10,4 +11,5 @@ websocket_urlpatterns = [
     path("ws/events/", UserEventsConsumer.as_asgi()),
     *assessment_routes,
     *personalization_routes,
+    *livestream_routes,
 ]

@@ -48,6 +48,7 @@ api_v1_patterns = [
     path("courses/", include("courses.api.urls")),
     path("assessments/", include("assessments.api.urls")),
     path("personalization/", include("personalization.api.urls")),
+    path("livestream/", include("livestream.api.urls")),
 ]
 
 urlpatterns = [
@@ -70,6 +71,7 @@ urlpatterns = [
     path("courses/", include("courses.urls")),
     path("assessments/", include("assessments.urls")),
     path("learn/", include("personalization.urls")),
+    path("lectures/", include("livestream.urls")),
     path("accounts/", include(auth_patterns)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),

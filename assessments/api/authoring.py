@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 from assessments.exports import questions_gift_response
 from assessments.formats.parsers import questions_parse
 from assessments.models import (
-    AssessmentKind,
+    AUTHORED_KINDS,
     GradingMethod,
     Layout,
     QuestionKind,
@@ -345,7 +345,7 @@ class AssessmentSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     course = serializers.IntegerField(source="course_id", read_only=True)
     title = serializers.CharField(max_length=200)
-    kind = serializers.ChoiceField(choices=AssessmentKind.choices)
+    kind = serializers.ChoiceField(choices=AUTHORED_KINDS)
     instructions = serializers.CharField(
         max_length=20_000, required=False, allow_blank=True, default=""
     )

@@ -34,7 +34,7 @@ def block_file(request: HttpRequest, block_id: int, field: str) -> HttpResponse:
     upload = block.captions if field == "captions" else block.file
     if not upload:
         raise Http404
-    return _serve(request, upload, download=block.kind == BlockKind.FILE)
+    return serve_upload(request, upload, download=block.kind == BlockKind.FILE)
 
 
 @login_required
@@ -43,10 +43,10 @@ def course_cover(request: HttpRequest, course_id: int) -> HttpResponse:
     course = get_object_or_404(course_list_visible(user=request.user), pk=course_id)
     if not course.cover_image:
         raise Http404
-    return _serve(request, course.cover_image, download=False)
+    return serve_upload(request, course.cover_image, download=False)
 
 
-def _serve(request: HttpRequest, upload, *, download: bool) -> HttpResponse:
+def serve_upload(request: HttpRequest, upload, *, download: bool) -> HttpResponse:
     """
     The file itself, with single byte ranges (video seeking). With MEDIA_ACCEL_REDIRECT set, the
     front web server sends it instead (X-Accel-Redirect), after this view checked access.

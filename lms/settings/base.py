@@ -180,6 +180,9 @@ else:
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
 
+# Lecture rooms publish on Redis channels of their own (livestream/fanout.py), named after this.
+LIVESTREAM_CHANNEL_PREFIX = env.str("LIVESTREAM_CHANNEL_PREFIX", default="pathwise:live")
+
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -255,7 +258,11 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    # Browser libraries from the npm registry (package.json; `make install` runs `npm ci`).
+    ("vendor/hls", BASE_DIR / "node_modules" / "hls.js" / "dist"),
+]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # Uploaded course files are served by views that check access. Behind nginx, set this to an

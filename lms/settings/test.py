@@ -46,6 +46,7 @@ if REDIS_URL:
     # A database of their own, not a server's.
     CACHES["default"]["LOCATION"] = _redis_database(REDIS_URL, 2)  # noqa: F405
     CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = "pathwise-test:asgi"  # noqa: F405
+    LIVESTREAM_CHANNEL_PREFIX = f"pathwise-test-{os.getpid()}:live"
     # A queue per run, for the same reason: a worker of one run never takes another run's tasks.
     CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TEST_QUEUE", default=f"pathwise-test-{os.getpid()}")
 else:
