@@ -341,7 +341,7 @@ SPECTACULAR_SETTINGS = {
     }
     | {
         "QuestionKindEnum": "assessments.models.QuestionKind.choices",
-        "AssessmentKindEnum": "assessments.models.AssessmentKind.choices",
+        "AssessmentKindEnum": "assessments.models.AUTHORED_KINDS",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
