@@ -248,15 +248,9 @@ export class DanmakuLayer {
     return clear >= 0 ? clear : this.firstRun(lanes, entry.lanes, free);
   }
 
+  /** Top comments stack down from the top, bottom ones up from the bottom. */
   fixedLane(entry) {
-    const lanes = this.lanes[entry.mode];
-    const free = (item) => !this.alive(item);
-    if (entry.mode === "top") {
-      const scroll = this.lanes.scroll;
-      const clear = this.firstRun(lanes, entry.lanes, (item, i) => free(item) && !this.alive(scroll[i]));
-      if (clear >= 0) return clear;
-    }
-    return this.firstRun(lanes, entry.lanes, free);
+    return this.firstRun(this.lanes[entry.mode], entry.lanes, (item) => !this.alive(item));
   }
 
   alive(item) {

@@ -42,7 +42,6 @@ if (root) {
     window.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
   const same = (a, b) => String(a) === String(b);
   const me = room.user?.id;
-  const lectureId = typeof room.lecture === "object" && room.lecture !== null ? room.lecture.id : room.lecture;
   const canModerate = Boolean(room.can_moderate);
 
   // --- Elements
@@ -136,7 +135,6 @@ if (root) {
     layer.configure(settings);
     store(SETTINGS_KEY, settings);
     toggle.setAttribute("aria-pressed", String(settings.enabled));
-    toggle.textContent = settings.enabled ? T.danmaku_on : T.danmaku_off;
     const f = settingsPanel.querySelector(".settings-form").elements;
     f.opacity.value = settings.opacity;
     f.area.value = String(settings.area);
@@ -179,6 +177,19 @@ if (root) {
     applySettings();
     refilterRows();
   });
+
+  // Popovers (settings, comment style) close on Escape and on a click elsewhere.
+  const popovers = [...root.querySelectorAll("details.popover")];
+  document.addEventListener("click", (event) => {
+    for (const box of popovers) if (box.open && !box.contains(event.target)) box.open = false;
+  });
+  for (const box of popovers) {
+    box.addEventListener("keydown", (event) => {
+      if (event.key !== "Escape" || !box.open) return;
+      box.open = false;
+      box.querySelector("summary").focus();
+    });
+  }
 
   // --- Player
   let hls = null;
@@ -266,8 +277,14 @@ if (root) {
       if (document.fullscreenElement) document.exitFullscreen();
       else player.requestFullscreen().catch(() => {});
     });
+    // In full screen the send box comes along, over the bottom of the picture.
+    const sendBox = $(".send-box");
+    const sendBoxHome = sendBox.parentElement;
     document.addEventListener("fullscreenchange", () => {
-      fullscreenButton.setAttribute("aria-pressed", String(document.fullscreenElement === player));
+      const full = document.fullscreenElement === player;
+      fullscreenButton.setAttribute("aria-pressed", String(full));
+      if (full && sendBox.parentElement !== player) player.append(sendBox);
+      else if (!full && sendBox.parentElement === player) sendBoxHome.append(sendBox);
     });
   } else {
     fullscreenButton.hidden = true;
@@ -511,8 +528,8 @@ if (root) {
       }
       windows.set(index, "done");
     } catch {
-      windows.delete(index); // tried again on a later tick
-      await new Promise((resolve) => window.setTimeout(resolve, 5000));
+      windows.set(index, "failed"); // tried again on a tick 5 s from now
+      window.setTimeout(() => windows.delete(index), 5000);
     }
   };
   const ensureWindows = (t) => {
@@ -1178,7 +1195,7 @@ if (root) {
     const chart = confusionBox.querySelector(".confusion-chart");
     const starts = [...confusion.buckets.keys()];
     const lastStart = Math.max(0, ...starts, replay ? 0 : Math.floor(videoTime() / confusion.bucket) * confusion.bucket);
-    const n = Math.floor(lastStart / confusion.bucket) + 1;
+    const n = Math.max(20, Math.floor(lastStart / confusion.bucket) + 1); // at least 10 minutes wide
     const most = Math.max(1, ...[...confusion.buckets.values()].map((b) => b.total));
     const width = Math.max(n * 6, 60);
     chart.setAttribute("viewBox", `0 0 ${width} 50`);
@@ -1201,9 +1218,10 @@ if (root) {
       bars.push(group);
     }
     chart.replaceChildren(...bars);
-    const recent = [...confusion.buckets.entries()].filter(([s]) => s >= lastStart - 4 * confusion.bucket).map(([, b]) => b);
-    const sum = (key) => recent.reduce((a, b) => a + b[key], 0);
-    confusionBox.querySelector(".confusion-summary").textContent = fmt(T.confusion_recent, { confused: sum("confused"), total: sum("total") });
+    // Live: the last two minutes; a replay: the whole lecture.
+    const counted = [...confusion.buckets.entries()].filter(([s]) => replay || s >= lastStart - 4 * confusion.bucket).map(([, b]) => b);
+    const sum = (key) => counted.reduce((a, b) => a + b[key], 0);
+    confusionBox.querySelector(".confusion-summary").textContent = fmt(replay ? T.confusion_total : T.confusion_recent, { confused: sum("confused"), total: sum("total") });
     chart.setAttribute("aria-label", confusionBox.querySelector(".confusion-summary").textContent);
   };
   const renderSpikes = (spikes) => {
@@ -1216,6 +1234,7 @@ if (root) {
         : el("span", { text: label });
       return el("li", {}, [head, points ? el("span", { class: "spike-points", text: ` · ${points}` }) : ""]);
     }));
+    list.hidden = !spikes?.length;
     confusionBox.querySelector(".confusion-spikes-empty").hidden = Boolean(spikes?.length);
   };
   const loadConfusion = async () => {
@@ -1433,11 +1452,34 @@ if (root) {
     pong() {},
   };
 
+  const stop = (text) => {
+    stopped = true;
+    showConnection("closed", text);
+    submitButton.disabled = true;
+  };
+  // A refused handshake reaches the browser as a bare 1006, without the server's close code:
+  // after a few in a row, ask the REST API whether this user may still read the lecture.
+  let refusals = 0;
+  const probeAccess = async () => {
+    try {
+      const response = await fetch(new URL(room.api.confusion, window.location.href), { headers: { Accept: "application/json" }, credentials: "same-origin" });
+      if (response.redirected || response.status === 401 || response.status === 403) stop(T.closed_4401);
+      else if (response.status === 404) stop(T.closed_4404);
+    } catch {
+      // Offline: keep trying.
+    }
+  };
+
   const connect = () => {
     retryTimer = null;
     if (stopped) return;
     showConnection(connectedOnce ? "reconnecting" : "connecting", connectedOnce ? T.reconnecting : T.connecting);
     socket = new WebSocket(socketUrl());
+    let opened = false;
+    socket.addEventListener("open", () => {
+      opened = true;
+      refusals = 0;
+    });
     lastHeard = Date.now();
     socket.addEventListener("message", (event) => {
       lastHeard = Date.now();
@@ -1449,14 +1491,15 @@ if (root) {
       }
       handlers[frame.type]?.(frame.payload || {});
     });
-    socket.addEventListener("close", (event) => {
+    socket.addEventListener("close", async (event) => {
       socket = null;
       if ([4401, 4403, 4404].includes(event.code)) {
-        stopped = true;
-        showConnection("closed", T[`closed_${event.code}`] || T.closed_4403);
-        updateSendable();
-        submitButton.disabled = true;
+        stop(T[`closed_${event.code}`]);
         return;
+      }
+      if (!opened && ++refusals >= 2) {
+        await probeAccess();
+        if (stopped) return;
       }
       showConnection("reconnecting", T.reconnecting);
       const wait = delay * (0.8 + Math.random() * 0.4);
