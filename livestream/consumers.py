@@ -93,6 +93,7 @@ class LectureConsumer(AsyncWebsocketConsumer):
         self.tally_task: asyncio.Task | None = None
         self.tally_again = False
         await self.accept()
+        self.direct = fanout.direct_socket(self.base_send)
         self.hub = fanout.hub()
         self.channel = fanout.lecture_channel(self.lecture_id)
         await self.hub.join(self.channel, self)
@@ -102,11 +103,14 @@ class LectureConsumer(AsyncWebsocketConsumer):
         state, backfill = await database_sync_to_async(self._welcome)(user, self._after())
         await self.send(text_data=fanout.frame("state", state))
         await self.send(text_data=fanout.frame("backfill", backfill))
-        # Frames that arrived while the backfill was read: those it covered are dropped.
-        pending, self.pending, self.syncing = self.pending, [], False
-        for seq, text in pending:
-            if seq == 0 or seq > backfill["last_seq"]:
-                await self.send(text_data=text)
+        # Frames that arrived while the backfill was read: those it covered are dropped. Frames
+        # arriving while these are written join the queue, so they all go out in order.
+        while self.pending:
+            pending, self.pending = self.pending, []
+            for seq, text in pending:
+                if seq == 0 or seq > backfill["last_seq"]:
+                    await self.send(text_data=text)
+        self.syncing = False
         self.hub.viewer_joined(self.lecture_id, self._viewers_changed)
 
     async def disconnect(self, code):
@@ -122,6 +126,16 @@ class LectureConsumer(AsyncWebsocketConsumer):
             await hub.leave(fanout.lecture_channel(self.lecture_id, staff=True), self.answers)
 
     # Frames from the lecture's other viewers, through the hub
+
+    def write_now(self, seq: int, text: str, wire: bytes) -> bool:
+        """The hub's fast path: queue or write the frame without awaiting; False: use deliver."""
+        if self.syncing:
+            self.pending.append((seq, text))
+            return True
+        if self.direct is None:
+            return False
+        self.direct.write(wire)
+        return True
 
     async def deliver(self, seq: int, text: str) -> None:
         if self.syncing:

@@ -9,15 +9,24 @@ and in every server process one decode of its sequence header and one socket wri
 viewer. Channels still does the routing, authentication and the consumer; only the lecture's
 broadcasts skip its layer.
 
+A frame is also turned into its WebSocket bytes once (one unfragmented, unmasked text frame) and,
+for sockets served by uvicorn's websockets-sansio protocol, written straight to each socket's
+transport: no per-viewer coroutine, ASGI message, UTF-8 encoding or frame building, and no wait
+on a viewer whose socket is paused (its kernel buffer full): its transport buffers the frame. A
+viewer more than MAX_BEHIND bytes behind is cut off; it reconnects with `?after=` and gets what it
+missed from the backfill. Other servers (and the tests' communicators) get `deliver` as before.
+
 Wire format on Redis: `"<seq>\\n<json frame>"`, `seq` 0 for frames without one.
 Without `REDIS_URL` (the embedded default) there is one process, and frames go straight to the
 local hubs.
 """
 
 import asyncio
+import contextvars
 import json
 import logging
 import os
+import struct
 import threading
 import time
 import uuid
@@ -33,10 +42,82 @@ logger = logging.getLogger(__name__)
 
 VIEWERS_EVERY_SECONDS = 2.0
 VIEWERS_STALE_SECONDS = 10.0
+# Bytes a viewer's transport may hold unsent before the viewer is cut off (minutes of comments).
+MAX_BEHIND = 1 << 20
 
 
 class Listener(Protocol):
     async def deliver(self, seq: int, text: str) -> None: ...
+
+    # Optional: `write_now(seq, text, wire) -> bool` takes the frame without awaiting (`wire` is
+    # its WebSocket bytes); False sends the hub to `deliver` instead.
+
+
+def websocket_frame(text: str) -> bytes:
+    """`text` as one server-to-client WebSocket text frame (FIN, no mask, no extension bits)."""
+    payload = text.encode()
+    size = len(payload)
+    if size < 126:
+        return struct.pack("!BB", 0x81, size) + payload
+    if size < 1 << 16:
+        return struct.pack("!BBH", 0x81, 126, size) + payload
+    return struct.pack("!BBQ", 0x81, 127, size) + payload
+
+
+class DirectSocket:
+    """
+    A uvicorn websockets-sansio connection, written to without going through ASGI. Frames keep
+    their order with everything else the connection writes: uvicorn's own sends also write whole
+    frames to the same transport synchronously.
+    """
+
+    __slots__ = ("open_state", "protocol")
+
+    def __init__(self, protocol, open_state):
+        self.protocol = protocol
+        self.open_state = open_state
+
+    def write(self, wire: bytes) -> None:
+        protocol = self.protocol
+        transport = protocol.transport
+        if (
+            protocol.close_sent
+            or protocol.disconnected
+            or transport.is_closing()
+            or protocol.conn.state is not self.open_state
+        ):
+            return  # closing: its consumer's disconnect takes it out of the room
+        if transport.get_write_buffer_size() > MAX_BEHIND:
+            logger.info("livestream: a viewer fell %d bytes behind; cut off", MAX_BEHIND)
+            transport.abort()
+            return
+        transport.write(wire)
+
+
+def direct_socket(send) -> DirectSocket | None:
+    """
+    The uvicorn websockets-sansio connection behind an ASGI `send` (through Channels' session
+    wrapper), or None when the socket is served some other way (tests, daphne, wsproto).
+    """
+    try:
+        from websockets.protocol import Protocol as WebSocketProtocol
+        from websockets.protocol import State
+    except ImportError:  # pragma: no cover
+        return None
+    for _depth in range(8):
+        owner = getattr(send, "__self__", None)
+        if owner is None:
+            return None
+        if (
+            isinstance(getattr(owner, "conn", None), WebSocketProtocol)
+            and hasattr(owner, "transport")
+            and hasattr(owner, "close_sent")
+            and hasattr(owner, "disconnected")
+            and getattr(owner, "handshake_complete", False)
+        ):
+            return DirectSocket(owner, State.OPEN)
+        send = getattr(owner, "real_send", None)
+    return None
 
 
 def lecture_channel(lecture_id: int, *, staff: bool = False) -> str:
@@ -84,7 +165,11 @@ def publish(lecture_id: int, event: str, payload: dict, *, seq: int = 0, staff: 
     else:
         for hub in list(_hubs.values()):
             if not hub.loop.is_closed():
-                hub.loop.call_soon_threadsafe(hub.dispatch, channel, data)
+                # A fresh context: the caller's (asgiref's sync thread) must not leak into the
+                # hub's tasks, or their database calls would find the executor taken.
+                hub.loop.call_soon_threadsafe(
+                    hub.dispatch, channel, data, context=contextvars.Context()
+                )
 
 
 def publish_on_commit(
@@ -171,17 +256,20 @@ class Hub:
     async def _fanout(self, channel: str, data: str) -> None:
         """
         Write one frame to every local socket of the room, one after the other in this one
-        task: frames keep their order, and a write does not wait for the client to read it
-        (the transport buffers), so a slow viewer does not hold the others up.
+        task: frames keep their order. Sockets that take a direct write (`write_now`) cost a
+        transport write each and never make the others wait; the rest are awaited in turn.
         """
         room = self.rooms.get(channel)
         if not room:
             return
         header, _newline, text = data.partition("\n")
         seq = int(header) if header.isdigit() else 0
+        wire = websocket_frame(text)
         for listener in tuple(room):
             try:
-                await listener.deliver(seq, text)
+                write_now = getattr(listener, "write_now", None)
+                if write_now is None or not write_now(seq, text, wire):
+                    await listener.deliver(seq, text)
             except Exception:  # a socket closing under us; its consumer cleans up
                 logger.debug("livestream: a delivery failed", exc_info=True)
 

@@ -5,7 +5,7 @@ from asgiref.sync import sync_to_async
 
 from livestream.models import Danmaku
 from tests.livestream.conftest import join, next_of
-from tests.sockets import WATCHERS, watcher_session, socket
+from tests.sockets import WATCHERS, socket, watcher_session
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
