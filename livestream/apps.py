@@ -8,7 +8,11 @@ class LivestreamConfig(AppConfig):
 
     def ready(self):
         from courses.sections import register_course_section, register_editor_link
+        from livestream.demo import seed_demo_lectures
         from livestream.views import course_section
+        from lms.demo import register_seeder
+
+        register_seeder(seed_demo_lectures, order=40)
 
         register_editor_link(label=_("Live lectures"), url_name="livestream:new", order=40)
         register_course_section(

@@ -5,10 +5,12 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.models import Question
+from courses.models import Enrollment, EnrollmentStatus
 from livestream import fanout
 from livestream.models import Danmaku, Lecture, LectureState, LiveQuestion
 from livestream.selectors import (
@@ -100,7 +102,8 @@ class LectureConsumer(AsyncWebsocketConsumer):
         if self.moderator:
             self.answers = _AnswerWatch(self)
             await self.hub.join(fanout.lecture_channel(self.lecture_id, staff=True), self.answers)
-        state, backfill = await database_sync_to_async(self._welcome)(user, self._after())
+        welcome = database_sync_to_async(self._welcome)
+        state, backfill = await welcome(user, self._after())
         await self.send(text_data=fanout.frame("state", state))
         await self.send(text_data=fanout.frame("backfill", backfill))
         # Frames that arrived while the backfill was read: those it covered are dropped. Frames
@@ -257,10 +260,19 @@ class LectureConsumer(AsyncWebsocketConsumer):
         return live_question_tally(live=active) if active else None
 
     def _allowed(self) -> Lecture:
-        """The lecture, fresh, if the user may still be in it (an enrollment can end mid-way)."""
-        lecture = Lecture.objects.select_related("course").get(pk=self.lecture_id)
-        access = lecture_access(user=self.scope["user"], lecture=lecture)
-        if not access.may_watch:
+        """
+        The lecture, fresh, if the user may still be in it (an enrollment can end mid-way;
+        a moderator's right is checked again by the moderation actions). One query.
+        """
+        enrolled = Enrollment.objects.filter(
+            course=OuterRef("course"), student=self.scope["user"], status=EnrollmentStatus.ACTIVE
+        )
+        lecture = (
+            Lecture.objects.select_related("course")
+            .annotate(enrolled=Exists(enrolled))
+            .get(pk=self.lecture_id)
+        )
+        if not (lecture.enrolled or self.moderator):
             raise ApplicationError(
                 _("You are no longer enrolled in this course."), code="forbidden", status=403
             )
@@ -286,6 +298,12 @@ class LectureConsumer(AsyncWebsocketConsumer):
         return "sent", {"id": danmaku.pk, "seq": danmaku.seq}
 
     def _answer(self, message: dict):
+        if self.moderator:
+            raise ApplicationError(
+                _("Teachers ask the questions here; students answer them."),
+                code="forbidden",
+                status=403,
+            )
         lecture = self._allowed()
         live = self._live_question(lecture, message.get("question"))
         result = live_answer(live=live, student=self.scope["user"], answer=message.get("answer"))

@@ -226,7 +226,7 @@ def lecture_remove(request: HttpRequest, lecture_id: int) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
         return redirect("livestream:lecture", lecture.pk)
     messages.success(request, _("Lecture deleted."))
-    return redirect("courses:course", course_id)
+    return redirect("courses:course_detail", course_id)
 
 
 @login_required

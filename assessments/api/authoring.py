@@ -10,6 +10,7 @@ from assessments.exports import questions_gift_response
 from assessments.formats.parsers import questions_parse
 from assessments.models import (
     AUTHORED_KINDS,
+    AssessmentKind,
     GradingMethod,
     Layout,
     QuestionKind,
@@ -398,7 +399,8 @@ class AssessmentListApi(APIView):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         # Students see only published assessments; editors see drafts too (the selector's rule).
-        assessments = assessment_list_visible(user=request.user)
+        # Questions pushed in live lectures are listed with their lecture, not here.
+        assessments = assessment_list_visible(user=request.user).exclude(kind=AssessmentKind.LIVE)
         if "course" in filters.validated_data:
             assessments = assessments.filter(course=filters.validated_data["course"])
         return Response(

@@ -34,6 +34,7 @@ RATE_SECONDS = 3  # one message per user and lecture every RATE_SECONDS, whateve
 DUPLICATE_SECONDS = 30  # the same text from the same user within this long is refused
 MAX_VIDEO_TIME = 24 * 3600.0
 MAX_SLOW_MODE = 300
+BLOCKED_WORDS_SECONDS = 300
 
 # Characters that reorder or hide text around them (bidi embeddings, overrides and isolates):
 # kept out so that a comment cannot flip the text after it, in the list or over the video.
@@ -132,14 +133,24 @@ def _next_seq(lecture_id: int) -> int:
         return cursor.fetchone()[0]
 
 
+def _blocked_words_key(school_id: int) -> str:
+    return f"livestream:blocked:{school_id}"
+
+
 def _blocked_word(lecture: Lecture, text: str) -> str | None:
+    """The school's first blocked word in `text` (the list is cached until it changes)."""
+    school_id = lecture.course.school_id
+    words = cache.get(_blocked_words_key(school_id))
+    if words is None:
+        words = [
+            word.casefold()
+            for word in BlockedWord.objects.filter(school_id=school_id).values_list(
+                "word", flat=True
+            )
+        ]
+        cache.set(_blocked_words_key(school_id), words, timeout=BLOCKED_WORDS_SECONDS)
     folded = text.casefold()
-    for word in BlockedWord.objects.filter(school_id=lecture.course.school_id).values_list(
-        "word", flat=True
-    ):
-        if word.casefold() in folded:
-            return word
-    return None
+    return next((word for word in words if word in folded), None)
 
 
 def _take_slot(key: str, seconds: int, now: float) -> float:
@@ -312,8 +323,18 @@ def blocked_word_add(*, school, word) -> BlockedWord:
     blocked = BlockedWord(school=school, word=word)
     blocked.full_clean()
     blocked.save()
+    _blocked_words_changed(school.pk)
     return blocked
 
 
+@transaction.atomic
 def blocked_word_remove(*, word: BlockedWord) -> None:
+    school_id = word.school_id
     word.delete()
+    _blocked_words_changed(school_id)
+
+
+def _blocked_words_changed(school_id: int) -> None:
+    """Forget the cached list now, and again on commit (a reader may cache it in between)."""
+    cache.delete(_blocked_words_key(school_id))
+    transaction.on_commit(lambda: cache.delete(_blocked_words_key(school_id)))

@@ -73,7 +73,9 @@ def lecture_update(
 
 
 def _locked(lecture: Lecture) -> Lecture:
-    return Lecture.objects.select_for_update().select_related("course").get(pk=lecture.pk)
+    return (
+        Lecture.objects.select_for_update(of=("self",)).select_related("course").get(pk=lecture.pk)
+    )
 
 
 def _state_changed(lecture: Lecture) -> None:

@@ -54,11 +54,17 @@ def live_questions_close_open(*, lecture: Lecture, now: datetime) -> None:
         _close(live, now)
 
 
+def _closed_early(live: LiveQuestion) -> bool:
+    """Closed by the teacher (or a newer question) before its timer ran out."""
+    return live.closes_at < live.opened_at + timedelta(seconds=live.seconds)
+
+
 def _close(live: LiveQuestion, now: datetime) -> None:
+    """Close now, with no grace: the teacher may reveal the answer the next moment."""
     live.closes_at = max(now, live.opened_at + timedelta(microseconds=1))
     live.save(update_fields=["closes_at", "updated_at"])
     if live.assessment is not None:
-        assessment_update(assessment=live.assessment, closes_at=live.closes_at + GRACE)
+        assessment_update(assessment=live.assessment, closes_at=live.closes_at)
     publish_on_commit(live.lecture_id, "question.closed", {"id": live.pk})
 
 
@@ -177,7 +183,9 @@ def poll_push(
 
 
 def _require_open(live: LiveQuestion, now: datetime) -> None:
-    if now > live.closes_at + GRACE:
+    """Open until the timer runs out (with a grace for answers on the wire), or it is closed."""
+    grace = timedelta(0) if live.revealed_at or _closed_early(live) else GRACE
+    if now > live.closes_at + grace:
         raise ApplicationError(_("Time is up for this question."), code="closed", status=409)
 
 
@@ -195,6 +203,8 @@ def live_answer(
     Once only; the caller has checked that the student may watch the lecture.
     """
     now = now or timezone.now()
+    if answer is None:
+        raise ValidationError({"answer": _("Give an answer.")})
     _require_open(live, now)
     try:
         with transaction.atomic():
@@ -238,7 +248,11 @@ def _answer(live: LiveQuestion, student: User, answer, now: datetime) -> Attempt
 @transaction.atomic
 def live_question_close(*, live: LiveQuestion, now: datetime | None = None) -> LiveQuestion:
     now = now or timezone.now()
-    live = LiveQuestion.objects.select_for_update().select_related("assessment").get(pk=live.pk)
+    live = (
+        LiveQuestion.objects.select_for_update(of=("self",))
+        .select_related("assessment")
+        .get(pk=live.pk)
+    )
     if live.closes_at > now:
         _close(live, now)
     return live
@@ -250,7 +264,11 @@ def live_question_reveal(*, live: LiveQuestion, now: datetime | None = None) -> 
     from livestream.selectors import live_question_reveal_view
 
     now = now or timezone.now()
-    live = LiveQuestion.objects.select_for_update().select_related("assessment").get(pk=live.pk)
+    live = (
+        LiveQuestion.objects.select_for_update(of=("self",))
+        .select_related("assessment")
+        .get(pk=live.pk)
+    )
     if live.closes_at > now:
         _close(live, now)
     if live.revealed_at is None:

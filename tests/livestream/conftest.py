@@ -107,3 +107,43 @@ async def next_of(communicator, kind: str, timeout: float = 5):
 
 
 __all__ = ["PEOPLE", "as_person", "join", "next_of", "page_status"]
+
+
+# --- Helpers of the moderation, question, API and page tests ---------------------------------
+
+
+@pytest.fixture
+def scheduled_lecture(lecture_world):
+    """A second lecture of lecture_world's course, scheduled for tomorrow (not live)."""
+    return lecture_create(
+        course=lecture_world["course"],
+        teacher=lecture_world["teacher"],
+        title="Integrals, tomorrow",
+        scheduled_at=timezone.now() + timedelta(days=1),
+        duration_minutes=60,
+    )
+
+
+def forget_rate(lecture_id: int, user_id: int) -> None:
+    """Free the user's one-message-every-3-seconds slot in the lecture (a test can't wait)."""
+    from django.core.cache import cache
+
+    cache.delete(f"livestream:rate:{lecture_id}:{user_id}")
+
+
+async def nothing_of(communicator, kind: str, timeout: float = 0.5) -> None:
+    """No frame of `kind` arrives within `timeout` (frames of other kinds are kept)."""
+    backlog = communicator.__dict__.setdefault("backlog", [])
+    assert not [frame for frame in backlog if frame["type"] == kind], backlog
+    while True:
+        if await communicator.receive_nothing(timeout=timeout):
+            return
+        frame = await communicator.receive_json_from(timeout=timeout)
+        assert frame["type"] != kind, frame
+        if frame["type"] != "viewers":
+            backlog.append(frame)
+
+
+async def leave(*communicators) -> None:
+    for communicator in communicators:
+        await communicator.disconnect()
