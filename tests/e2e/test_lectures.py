@@ -51,7 +51,7 @@ def recording(tmp_path):
     """A short WebM (VP8 and Vorbis) test pattern, made with ffmpeg in a temporary folder."""
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg is None:
-        pytest.skip("ffmpeg is not installed")
+        pytest.fail("ffmpeg is missing: apt-get install -y ffmpeg (make test does)")
     path = tmp_path / "replay.webm"
     subprocess.run(
         [
