@@ -5,18 +5,16 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.models import Question
-from courses.models import Enrollment, EnrollmentStatus
 from livestream import fanout
-from livestream.models import Danmaku, Lecture, LectureState, LiveQuestion
+from livestream.models import Danmaku, Lecture, LiveQuestion
 from livestream.selectors import (
     danmaku_backfill,
     lecture_access,
     lecture_is_muted,
+    lecture_with_access,
     live_question_active,
     live_question_tally,
     live_question_view,
@@ -68,8 +66,8 @@ def _validation_detail(error: ValidationError) -> str:
 
 class LectureConsumer(AsyncWebsocketConsumer):
     """
-    `/ws/lectures/<id>/[?after=<seq>]`: a lecture's room (see livestream/README-like contract in
-    the module docstrings of fanout and selectors). On connect: `state`, then `backfill`
+    `/ws/lectures/<id>/[?after=<seq>]`: a lecture's room (frames: README, "Live lectures";
+    delivery: livestream/fanout.py). On connect: `state`, then `backfill`
     (the latest comments, or everything after `after`), then live frames with no gap and no
     repeat. Viewers send comments and answers; moderators also delete, pin, mute, set slow
     mode and push questions. Bad frames get an `error` frame and change nothing; the socket
@@ -206,9 +204,8 @@ class LectureConsumer(AsyncWebsocketConsumer):
         try:
             reply = await database_sync_to_async(handler)(self, message)
         except ApplicationError as error:
-            retry = getattr(error, "retry_after", None)
-            if retry is not None:
-                extra["retry_after"] = retry
+            if error.retry_after is not None:
+                extra["retry_after"] = error.retry_after
             await self.send(text_data=_error(error.code, error.message, **extra))
             return
         except ValidationError as error:
@@ -221,10 +218,7 @@ class LectureConsumer(AsyncWebsocketConsumer):
     # Database work, in a worker thread
 
     def _access(self, user: User):
-        lecture = Lecture.objects.select_related("course").filter(pk=self.lecture_id).first()
-        if lecture is None:
-            return None
-        return lecture, lecture_access(user=user, lecture=lecture)
+        return lecture_with_access(user=user, lecture_id=self.lecture_id)
 
     def _after(self) -> int | None:
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
@@ -260,28 +254,13 @@ class LectureConsumer(AsyncWebsocketConsumer):
         return live_question_tally(live=active) if active else None
 
     def _allowed(self) -> Lecture:
-        """
-        The lecture, fresh, if the user may still be in it (an enrollment can end mid-way;
-        a moderator's right is checked again by the moderation actions). One query.
-        """
-        enrolled = Enrollment.objects.filter(
-            course=OuterRef("course"), student=self.scope["user"], status=EnrollmentStatus.ACTIVE
-        )
-        lecture = (
-            Lecture.objects.select_related("course")
-            .annotate(enrolled=Exists(enrolled))
-            .get(pk=self.lecture_id)
-        )
-        if not (lecture.enrolled or self.moderator):
+        """The lecture, fresh, if the user may still be in it (an enrollment can end mid-way)."""
+        lecture, access = lecture_with_access(user=self.scope["user"], lecture_id=self.lecture_id)
+        if not access.may_watch:
             raise ApplicationError(
                 _("You are no longer enrolled in this course."), code="forbidden", status=403
             )
         return lecture
-
-    def _video_time(self, lecture: Lecture, value):
-        if value is None and lecture.state == LectureState.LIVE and lecture.started_at:
-            return (timezone.now() - lecture.started_at).total_seconds()
-        return value
 
     def _send_danmaku(self, message: dict):
         lecture = self._allowed()
@@ -289,7 +268,7 @@ class LectureConsumer(AsyncWebsocketConsumer):
             lecture=lecture,
             author=self.scope["user"],
             text=message.get("text"),
-            video_time=self._video_time(lecture, message.get("video_time")),
+            video_time=message.get("video_time"),
             mode=message.get("mode"),
             color=message.get("color"),
             size=message.get("size"),
@@ -340,19 +319,20 @@ class LectureConsumer(AsyncWebsocketConsumer):
 
     def _target(self, lecture: Lecture, value) -> User:
         user = User.objects.filter(pk=self._id(value)).first()
-        if user is None or not lecture_access(user=user, lecture=lecture).may_watch:
+        access = lecture_access(user=user, lecture=lecture) if user else None
+        if access is None or not access.may_watch:
             raise ApplicationError(
                 _("No such viewer in this lecture."), code="not_found", status=404
             )
-        if lecture_access(user=user, lecture=lecture).may_moderate:
+        if access.may_moderate:
             raise ApplicationError(
                 _("Teachers of the course cannot be muted."), code="forbidden", status=403
             )
         return user
 
     def _moderated(self) -> Lecture:
-        lecture = Lecture.objects.select_related("course").get(pk=self.lecture_id)
-        if not lecture_access(user=self.scope["user"], lecture=lecture).may_moderate:
+        lecture, access = lecture_with_access(user=self.scope["user"], lecture_id=self.lecture_id)
+        if not access.may_moderate:
             raise ApplicationError(
                 _("Only the lecture's teachers can do that."), code="forbidden", status=403
             )
@@ -405,7 +385,6 @@ class LectureConsumer(AsyncWebsocketConsumer):
             question=question,
             seconds=message.get("seconds"),
             by=self.scope["user"],
-            video_time=self._video_time(lecture, None) or 0,
         )
         return "pushed", {"id": live.pk}
 
@@ -417,7 +396,6 @@ class LectureConsumer(AsyncWebsocketConsumer):
             options=message.get("options"),
             seconds=message.get("seconds"),
             by=self.scope["user"],
-            video_time=self._video_time(lecture, None) or 0,
         )
         return "pushed", {"id": live.pk}
 

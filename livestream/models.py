@@ -120,6 +120,12 @@ class Lecture(TimeStampedModel):
     def __str__(self):
         return self.title
 
+    def stream_seconds(self, now) -> float:
+        """Seconds into the live stream at `now` (0 unless live): a comment's default time."""
+        if self.state != LectureState.LIVE or self.started_at is None:
+            return 0.0
+        return max(0.0, (now - self.started_at).total_seconds())
+
 
 class DanmakuMode(models.TextChoices):
     SCROLL = "scroll", _("Scrolling")

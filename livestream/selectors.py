@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.html import escape
 
 from assessments.grading import right_answer
 from assessments.models import Attempt, AttemptStatus, Response
@@ -30,12 +31,11 @@ BACKFILL_MAX = 2000
 WINDOW_MAX = 2000
 
 
-def _enrolled(user: User) -> Q:
-    return Q(
-        Exists(
-            Enrollment.objects.filter(
-                course=OuterRef("course"), student=user, status=EnrollmentStatus.ACTIVE
-            )
+def _enrolled(user: User) -> Exists:
+    """Whether the user is actively enrolled in the row's course."""
+    return Exists(
+        Enrollment.objects.filter(
+            course=OuterRef("course"), student=user, status=EnrollmentStatus.ACTIVE
         )
     )
 
@@ -83,6 +83,30 @@ def lecture_list_upcoming(*, user: User, now: datetime | None = None) -> QuerySe
 class RoomAccess:
     may_watch: bool
     may_moderate: bool
+
+
+def lecture_with_access(*, user: User, lecture_id: int) -> tuple[Lecture, RoomAccess] | None:
+    """
+    The lecture, read fresh, with the user's rights in it, in one query (a lecture's socket
+    asks before every write: an enrollment or a teaching role can end mid-lecture).
+    """
+    if not user.is_authenticated:
+        lecture = Lecture.objects.select_related("course").filter(pk=lecture_id).first()
+        return None if lecture is None else (lecture, RoomAccess(False, False))
+    lecture = (
+        Lecture.objects.select_related("course")
+        .annotate(
+            enrolled=_enrolled(user),
+            editable=Exists(course_list_editable(user=user).filter(pk=OuterRef("course_id"))),
+        )
+        .filter(pk=lecture_id)
+        .first()
+    )
+    if lecture is None:
+        return None
+    return lecture, RoomAccess(
+        may_watch=lecture.enrolled or lecture.editable, may_moderate=lecture.editable
+    )
 
 
 def lecture_access(*, user: User, lecture: Lecture) -> RoomAccess:
@@ -182,8 +206,6 @@ def live_question_active(*, lecture: Lecture, now: datetime | None = None) -> Li
 def _options(live: LiveQuestion) -> tuple[str | None, str, list[dict], str]:
     """(question kind, stem html, options as shown, unit)."""
     if live.kind == LiveQuestionKind.POLL:
-        from django.utils.html import escape
-
         options = [{"id": o["id"], "html": str(escape(o["text"]))} for o in live.options]
         return None, str(escape(live.prompt)), options, ""
     version = live.question.current_version if live.question else None

@@ -5,6 +5,7 @@ One error shape for every API 4xx/5xx (drf-standardized-errors):
      "errors": [{"code": "...", "detail": "...", "attr": "field" | null}]}
 """
 
+import math
 from dataclasses import asdict
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -15,13 +16,24 @@ from rest_framework.serializers import as_serializer_error
 
 
 class ApplicationError(Exception):
-    """A business rule refused the operation; the message is shown to the user."""
+    """
+    A business rule refused the operation; the message is shown to the user. `retry_after`
+    (seconds) says when trying again may succeed: the API sends it as a Retry-After header.
+    """
 
-    def __init__(self, message: str, *, code: str = "invalid", status: int = 400):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "invalid",
+        status: int = 400,
+        retry_after: float | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.code = code
         self.status = status
+        self.retry_after = retry_after
 
 
 class ApplicationAPIException(exceptions.APIException):
@@ -36,6 +48,8 @@ class PathwiseExceptionHandler(ExceptionHandler):
         if isinstance(exc, ApplicationError):
             error = ApplicationAPIException(detail=exc.message, code=exc.code)
             error.status_code = exc.status
+            if exc.retry_after is not None:  # read by the handler, as DRF's Throttled.wait
+                error.wait = max(1, math.ceil(exc.retry_after))
             return error
         return super().convert_known_exceptions(exc)
 

@@ -5,6 +5,7 @@ The room itself is the socket `/ws/lectures/{id}/` (livestream/consumers.py).
 """
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -23,6 +24,7 @@ from livestream.selectors import (
     lecture_list_visible,
     live_question_list,
 )
+from livestream.serializers import danmaku_payload
 from livestream.services.danmaku import (
     blocked_word_add,
     blocked_word_remove,
@@ -36,7 +38,6 @@ from livestream.services.lectures import (
     lecture_start,
     lecture_update,
 )
-from lms.exceptions import ApplicationError
 from lms.models import Role, School
 from lms.selectors import scope_to_user_schools
 
@@ -217,14 +218,13 @@ class DanmakuListApi(APIView):
             return fields
 
         def validate(self, data):
-            if "after" in data:
-                if "from" in data or "to" in data:
-                    raise serializers.ValidationError(_both())
-                return data
-            if "from" not in data or "to" not in data:
-                raise serializers.ValidationError(_both())
-            if data["to"] <= data["from"]:
-                raise serializers.ValidationError({"to": _to_after_from()})
+            window = {"from", "to"} & data.keys()
+            if ("after" in data and window) or ("after" not in data and len(window) < 2):
+                raise serializers.ValidationError(
+                    _("Give either from and to (video seconds) or after (a sequence number).")
+                )
+            if window and data["to"] <= data["from"]:
+                raise serializers.ValidationError({"to": _("to must be after from.")})
             return data
 
     @extend_schema_serializer(component_name="DanmakuSend")
@@ -258,32 +258,16 @@ class DanmakuListApi(APIView):
         operation_id="livestream_danmaku_send",
     )
     def post(self, request, lecture_id: int):
-        from livestream.serializers import danmaku_payload
-
         lecture = _visible(request, lecture_id)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         access = lecture_access(user=request.user, lecture=lecture)
-        try:
-            danmaku = danmaku_send(
-                lecture=lecture,
-                author=request.user,
-                moderator=access.may_moderate,
-                **serializer.validated_data,
-            )
-        except ApplicationError as error:
-            retry = getattr(error, "retry_after", None)
-            if retry is not None:
-                response = Response(
-                    {
-                        "type": "client_error",
-                        "errors": [{"code": error.code, "detail": error.message, "attr": None}],
-                    },
-                    status=error.status,
-                )
-                response["Retry-After"] = str(max(1, round(retry)))
-                return response
-            raise
+        danmaku = danmaku_send(
+            lecture=lecture,
+            author=request.user,
+            moderator=access.may_moderate,
+            **serializer.validated_data,
+        )
         return Response(danmaku_payload(danmaku), status=status.HTTP_201_CREATED)
 
 
@@ -412,15 +396,3 @@ class BlockedWordDetailApi(APIView):
         school = _admin_school(request, school_id)
         blocked_word_remove(word=get_object_or_404(BlockedWord, school=school, pk=word_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-def _both() -> str:
-    from django.utils.translation import gettext as _
-
-    return _("Give either from and to (video seconds) or after (a sequence number).")
-
-
-def _to_after_from() -> str:
-    from django.utils.translation import gettext as _
-
-    return _("to must be after from.")

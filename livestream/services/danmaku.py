@@ -54,13 +54,16 @@ def is_confused(text: str) -> bool:
     return bool(_CONFUSED.search(text))
 
 
+def has_control_characters(value: str) -> bool:
+    """Control characters (newlines too: comments are one line) or lone surrogates."""
+    return any(unicodedata.category(char) in ("Cc", "Cs") for char in value)
+
+
 def _clean_text(value) -> str:
     if not isinstance(value, str):
         raise ValidationError({"text": _("The message must be text.")})
-    for char in value:
-        category = unicodedata.category(char)
-        if category in ("Cc", "Cs"):
-            raise ValidationError({"text": _("The message contains control characters.")})
+    if has_control_characters(value):
+        raise ValidationError({"text": _("The message contains control characters.")})
     text = unicodedata.normalize("NFC", value.translate(_BIDI_CONTROLS)).strip()
     if not text:
         raise ValidationError({"text": _("Write something first.")})
@@ -186,6 +189,9 @@ def danmaku_send(
     `rate_limited` or `slow_mode`, with `retry_after`) or ValidationError, and change nothing.
     """
     text = _clean_text(text)
+    now = now or timezone.now()
+    if video_time is None and lecture.state == LectureState.LIVE:  # the live stream's clock
+        video_time = lecture.stream_seconds(now)
     video_time = _clean_video_time(video_time)
     style = style_clean(mode=mode, color=color, size=size)
     if lecture.state == LectureState.SCHEDULED:
@@ -222,9 +228,7 @@ def danmaku_send(
             if code == "slow_mode"
             else _("You are sending too fast: wait a moment.")
         )
-        error = ApplicationError(message, code=code, status=429)
-        error.retry_after = wait
-        raise error
+        raise ApplicationError(message, code=code, status=429, retry_after=wait)
     cache.set(duplicate, 1, timeout=DUPLICATE_SECONDS)
     with transaction.atomic():
         danmaku = Danmaku(
@@ -236,7 +240,7 @@ def danmaku_send(
             color=style.color,
             size=style.size,
             video_time=video_time,
-            created_at=now or timezone.now(),
+            created_at=now,
             confused=is_confused(text),
         )
         danmaku.save()
@@ -315,7 +319,7 @@ def blocked_word_add(*, school, word) -> BlockedWord:
     if not isinstance(word, str) or not word.strip():
         raise ValidationError({"word": _("Give a word or phrase.")})
     word = unicodedata.normalize("NFC", word.strip())
-    if any(unicodedata.category(char) in ("Cc", "Cs") for char in word):
+    if has_control_characters(word):
         raise ValidationError({"word": _("The word contains control characters.")})
     existing = BlockedWord.objects.filter(school=school, word__iexact=word).first()
     if existing is not None:

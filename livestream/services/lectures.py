@@ -13,6 +13,7 @@ from courses.models import Course, Enrollment, EnrollmentStatus, KnowledgePoint
 from livestream.fanout import publish_on_commit
 from livestream.models import Lecture, LectureState
 from livestream.serializers import lecture_payload
+from livestream.services.questions import live_questions_close_open
 from lms.models import User
 from lms.services import event_send_on_commit, user_group_name
 
@@ -115,8 +116,6 @@ def lecture_start(*, lecture: Lecture, now: datetime | None = None) -> Lecture:
 @transaction.atomic
 def lecture_end(*, lecture: Lecture, now: datetime | None = None) -> Lecture:
     """Off the air: open questions close, and the room stays open for the replay."""
-    from livestream.services.questions import live_questions_close_open
-
     lecture = _locked(lecture)
     if lecture.state == LectureState.ENDED:
         return lecture

@@ -21,6 +21,8 @@ from assessments.services.authoring import (
 )
 from livestream.fanout import publish_on_commit
 from livestream.models import Lecture, LectureState, LiveQuestion, LiveQuestionKind, PollVote
+from livestream.selectors import live_question_reveal_view, live_question_view
+from livestream.services.danmaku import has_control_characters
 from lms.exceptions import ApplicationError
 from lms.models import User
 
@@ -69,8 +71,6 @@ def _close(live: LiveQuestion, now: datetime) -> None:
 
 
 def _announce(live: LiveQuestion) -> None:
-    from livestream.selectors import live_question_view
-
     publish_on_commit(live.lecture_id, "question", live_question_view(live=live, viewer=None))
 
 
@@ -81,7 +81,7 @@ def live_question_push(
     question: Question,
     seconds,
     by: User,
-    video_time: float = 0,
+    video_time: float | None = None,
     now: datetime | None = None,
 ) -> LiveQuestion:
     """Push a question of the course's bank to every viewer; an open one closes first."""
@@ -113,7 +113,7 @@ def live_question_push(
         question=question,
         assessment=assessment,
         seconds=seconds,
-        video_time=video_time,
+        video_time=lecture.stream_seconds(now) if video_time is None else video_time,
         opened_at=now,
         closes_at=closes_at,
         pushed_by=by,
@@ -131,9 +131,7 @@ def _poll_options(options) -> list[dict]:
     for index, option in enumerate(options):
         if not isinstance(option, str) or not option.strip():
             raise ValidationError({"options": _("Every option needs some text.")})
-        if len(option.strip()) > MAX_OPTION_TEXT or any(
-            ord(char) < 32 or 0xD800 <= ord(char) <= 0xDFFF for char in option
-        ):
+        if len(option.strip()) > MAX_OPTION_TEXT or has_control_characters(option):
             raise ValidationError(
                 {
                     "options": _(
@@ -154,14 +152,14 @@ def poll_push(
     options,
     seconds,
     by: User,
-    video_time: float = 0,
+    video_time: float | None = None,
     now: datetime | None = None,
 ) -> LiveQuestion:
     """A quick poll: no right answer, not graded, counted here."""
     seconds = _seconds(seconds)
     if not isinstance(prompt, str) or not prompt.strip() or len(prompt.strip()) > 300:
         raise ValidationError({"prompt": _("Ask something, in at most 300 characters.")})
-    if any(ord(char) < 32 or 0xD800 <= ord(char) <= 0xDFFF for char in prompt):
+    if has_control_characters(prompt):
         raise ValidationError({"prompt": _("The prompt contains control characters.")})
     cleaned = _poll_options(options)
     _require_live(lecture)
@@ -173,7 +171,7 @@ def poll_push(
         prompt=prompt.strip(),
         options=cleaned,
         seconds=seconds,
-        video_time=video_time,
+        video_time=lecture.stream_seconds(now) if video_time is None else video_time,
         opened_at=now,
         closes_at=now + timedelta(seconds=seconds),
         pushed_by=by,
@@ -261,8 +259,6 @@ def live_question_close(*, live: LiveQuestion, now: datetime | None = None) -> L
 @transaction.atomic
 def live_question_reveal(*, live: LiveQuestion, now: datetime | None = None) -> LiveQuestion:
     """Close the question and show everyone the right answer and how the room answered."""
-    from livestream.selectors import live_question_reveal_view
-
     now = now or timezone.now()
     live = (
         LiveQuestion.objects.select_for_update(of=("self",))
