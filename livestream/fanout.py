@@ -26,7 +26,6 @@ import contextvars
 import json
 import logging
 import os
-import struct
 import threading
 import time
 import uuid
@@ -37,6 +36,7 @@ from typing import Protocol
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from websockets.frames import Frame, Opcode
 
 logger = logging.getLogger(__name__)
 
@@ -54,14 +54,8 @@ class Listener(Protocol):
 
 
 def websocket_frame(text: str) -> bytes:
-    """`text` as one server-to-client WebSocket text frame (FIN, no mask, no extension bits)."""
-    payload = text.encode()
-    size = len(payload)
-    if size < 126:
-        return struct.pack("!BB", 0x81, size) + payload
-    if size < 1 << 16:
-        return struct.pack("!BBH", 0x81, 126, size) + payload
-    return struct.pack("!BBQ", 0x81, 127, size) + payload
+    """`text` as one unmasked server-to-client WebSocket text frame, without extensions."""
+    return Frame(Opcode.TEXT, text.encode()).serialize(mask=False)
 
 
 class DirectSocket:
@@ -207,6 +201,16 @@ class Hub:
         self._local: asyncio.Queue | None = None
         self._local_worker: asyncio.Task | None = None
 
+    def _client(self):
+        """This loop's Redis client; no read timeout, so the subscriber waits out quiet lectures."""
+        if self._redis is None:
+            import redis.asyncio
+
+            self._redis = redis.asyncio.Redis.from_url(
+                settings.REDIS_URL, socket_timeout=None, decode_responses=True
+            )
+        return self._redis
+
     async def close(self) -> None:
         for task in (self._reader, self._ticker, self._local_worker):
             if task is not None:
@@ -274,15 +278,9 @@ class Hub:
                 logger.debug("livestream: a delivery failed", exc_info=True)
 
     async def _subscribe(self, channel: str) -> None:
-        import redis.asyncio
-
         async with self._subscribing:
             if self._pubsub is None:
-                # No read timeout: the reader waits on an idle lecture for as long as it is idle.
-                self._redis = redis.asyncio.Redis.from_url(
-                    settings.REDIS_URL, socket_timeout=None, decode_responses=True
-                )
-                self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+                self._pubsub = self._client().pubsub(ignore_subscribe_messages=True)
                 await self._pubsub.subscribe(channel)
                 self._reader = self.loop.create_task(self._read())
             elif channel in self.rooms:
@@ -355,14 +353,8 @@ class Hub:
                         logger.debug("livestream: a viewer count was not sent", exc_info=True)
 
     async def _shared_count(self, lecture_id: int, local: int, now: float) -> int:
-        import redis.asyncio
-
-        if self._redis is None:
-            self._redis = redis.asyncio.Redis.from_url(
-                settings.REDIS_URL, socket_timeout=None, decode_responses=True
-            )
         key = _viewers_key(lecture_id)
-        async with self._redis.pipeline(transaction=False) as pipe:
+        async with self._client().pipeline(transaction=False) as pipe:
             if local:
                 pipe.hset(key, self.process, f"{local}:{now:.0f}")
             else:
